@@ -1,0 +1,117 @@
+import pandas as pd
+import pytest
+
+from course_utils import load_emotion_tweets, make_symbol_sequences, split_dataframe
+from course_utils.data import THREE_CLASSES
+
+
+@pytest.fixture(scope="module")
+def tweets():
+    return load_emotion_tweets()
+
+
+def test_bundled_tweets_have_the_kaggle_layout(tweets):
+    assert list(tweets.columns) == ["tweet_id", "sentiment", "content"]
+    assert 15_000 <= len(tweets) <= 25_000
+    assert tweets["tweet_id"].is_unique
+
+
+def test_bundled_tweets_have_the_kaggle_labels_with_three_largest(tweets):
+    kaggle = {"neutral", "worry", "happiness", "sadness", "love", "surprise", "fun", "relief",
+              "hate", "empty", "enthusiasm", "boredom", "anger"}
+    assert set(tweets["sentiment"]) == kaggle
+    assert set(tweets["sentiment"].value_counts().index[:3]) == set(THREE_CLASSES)
+
+
+def test_labels_keep_only_those_classes_with_a_fresh_index(tweets):
+    three = load_emotion_tweets(labels=list(THREE_CLASSES))
+    assert set(three["sentiment"]) == set(THREE_CLASSES)
+    assert len(three) == tweets["sentiment"].isin(THREE_CLASSES).sum()
+    assert list(three.index) == list(range(len(three)))
+
+
+def test_loads_a_users_csv_from_any_path(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"tweet_id": [1, 2], "sentiment": ["worry", "fun"], "content": ["oh no", "yay"]}).to_csv(path)
+    df = load_emotion_tweets(path)
+    assert list(df["content"]) == ["oh no", "yay"]
+    assert list(df.columns) == ["tweet_id", "sentiment", "content"]
+
+
+def test_missing_file_names_the_path_and_how_to_get_it(tmp_path):
+    missing = tmp_path / "tweet_emotions.csv"
+    with pytest.raises(FileNotFoundError, match="Kaggle") as info:
+        load_emotion_tweets(missing)
+    assert str(missing) in str(info.value)
+
+
+def test_missing_columns_are_listed(tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"tweet_id": [1], "text": ["hi"]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"\['sentiment', 'content'\]"):
+        load_emotion_tweets(path)
+
+
+def test_unknown_label_is_reported():
+    with pytest.raises(ValueError, match="joy"):
+        load_emotion_tweets(labels=["joy"])
+
+
+def test_split_dataframe_returns_train_val_test_in_order(tweets):
+    train, val, test = split_dataframe(tweets, stratify="sentiment", seed=1)
+    assert len(train) + len(val) + len(test) == len(tweets)
+    assert len(train) > len(val) and abs(len(val) - len(test)) <= 1
+    assert not (set(train.index) & set(val.index)) and not (set(val.index) & set(test.index))
+
+
+def test_split_dataframe_is_stratified_and_deterministic(tweets):
+    train, _, test = split_dataframe(tweets, stratify="sentiment")
+    train_share = train["sentiment"].value_counts(normalize=True)
+    test_share = test["sentiment"].value_counts(normalize=True)
+    assert (train_share - test_share).abs().max() < 0.01
+    again, _, _ = split_dataframe(tweets, stratify="sentiment")
+    assert list(again.index) == list(train.index)
+
+
+def test_split_ratios_tolerate_float_rounding_but_not_wrong_sums(tweets):
+    split_dataframe(tweets, train=0.7, val=0.2, test=0.1)  # 0.7 + 0.2 + 0.1 != 1.0 exactly in floats
+    with pytest.raises(ValueError, match="add up to 1"):
+        split_dataframe(tweets, train=0.7, val=0.2, test=0.2)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        split_dataframe(tweets, train=1.0, val=0.0, test=0.0)
+
+
+def test_symbol_sequences_follow_the_documented_rule():
+    sequences, labels = make_symbol_sequences(500, min_len=5, max_len=30, seed=3)
+    assert len(sequences) == len(labels) == 500
+    for sequence, label in zip(sequences, labels, strict=True):
+        assert 5 <= len(sequence) <= 30
+        assert sequence.count(1) == 1 and sequence.count(2) == 1
+        assert set(sequence) <= set(range(1, 7))
+        assert label == int(sequence.index(1) < sequence.index(2))
+
+
+def test_symbol_sequences_are_balanced_and_deterministic():
+    sequences, labels = make_symbol_sequences(2000, seed=7)
+    assert 0.45 < sum(labels) / len(labels) < 0.55
+    assert make_symbol_sequences(2000, seed=7) == (sequences, labels)
+    assert make_symbol_sequences(2000, seed=8) != (sequences, labels)
+
+
+def test_symbol_counts_carry_no_information_about_the_label():
+    from sklearn.linear_model import LogisticRegression
+
+    sequences, labels = make_symbol_sequences(4000, seed=0)
+    counts = [[sequence.count(s) / len(sequence) for s in range(1, 7)] + [len(sequence)] for sequence in sequences]
+    model = LogisticRegression(max_iter=1000).fit(counts[:3000], labels[:3000])
+    assert model.score(counts[3000:], labels[3000:]) < 0.56  # a bag of symbols stays near chance
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": -1}, "n must be >= 0"),
+    ({"n": 5, "min_len": 1}, "min_len must be >= 2"),
+    ({"n": 5, "min_len": 10, "max_len": 5}, "max_len must be >= min_len"),
+])
+def test_symbol_sequences_reject_bad_sizes(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_symbol_sequences(**kwargs)
