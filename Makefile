@@ -10,9 +10,11 @@ STAMP := $(VENV)/.installed
 # (`make test`): CPU only, fixed hash seed (stable set order), no progress bars.
 NB_ENV := COURSE_DEVICE=cpu PYTHONHASHSEED=0 COURSE_UTILS_PROGRESS=0 TQDM_DISABLE=1 MPLBACKEND=module://matplotlib_inline.backend_inline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# The solution notebooks of the take-home assignments: checked and refreshed like the course notebooks.
+ASSIGNMENTS := $(sort $(wildcard notebooks/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test unit lint nbval refresh clean
+.PHONY: lab test test-browser unit lint nbval refresh student grade clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -23,10 +25,26 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
+# JupyterLab as the course runs it; lab-settings/ holds its JupyterLab user settings (no news toast).
+# The browser tests start JupyterLab through this very target, setting only LAB_DIR (a temporary copy of
+# notebooks/), LAB_ARGS (--no-browser, a free loopback port, a random token) and BIN (their Python's).
+LAB_DIR := notebooks
+LAB_ARGS :=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	JUPYTERLAB_SETTINGS_DIR="$(CURDIR)/lab-settings" $(BIN)/jupyter lab --notebook-dir="$(LAB_DIR)" $(ROOT_FLAG) $(LAB_ARGS)
 
+# `make test` runs the browser tests too when Chromium is installed (CI installs it: .ci/run), and says so
+# when it is not: students need no browser for the other checks.
+CHROMIUM := /usr/bin/chromium
 test: $(STAMP) lint unit nbval
+	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory test-browser; else \
+		echo "*** SKIPPED the browser tests (make test-browser): no Chromium at $(CHROMIUM)."; \
+		echo "*** To run them: sudo apt-get install chromium chromium-driver"; fi
+
+# End-to-end: `make lab`'s JupyterLab in headless Chromium, driven by Playwright (tests/browser; about a
+# minute). Screenshots of each step go to test-artifacts/browser/. `make unit` skips these tests.
+test-browser: $(STAMP)
+	COURSE_BROWSER_TESTS=1 COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_utils tests notebooks
@@ -36,12 +54,26 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(NB_ENV) $(BIN)/python -m pytest -q --nbval --nbval-current-env \
-		--nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg $(NOTEBOOKS)
+		--nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg $(NOTEBOOKS) $(ASSIGNMENTS)
 
 # Re-execute every notebook in place so its stored outputs are current (run after any change).
 refresh: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=300 $(NOTEBOOKS)
+		--ExecutePreprocessor.timeout=300 $(NOTEBOOKS) $(ASSIGNMENTS)
+
+# Take-home assignments (README: "Take-home assignments"). `make student` writes the notebooks to hand out
+# into student/ (never overwriting one: FORCE=1 replaces them). `make grade SUBMISSIONS="a.ipynb b.ipynb"`
+# runs completed notebooks with the hidden tests and prints a score table (GRADES=grades.csv also
+# appends the scores to a CSV file).
+STUDENT_DIR := student
+SUBMISSIONS :=
+GRADES :=
+student: $(STAMP)
+	$(BIN)/python -m course_utils.assignments student notebooks/assignments -o $(STUDENT_DIR) $(if $(FORCE),--force)
+
+grade: $(STAMP)
+	@if [ -z "$(SUBMISSIONS)" ]; then echo 'usage: make grade SUBMISSIONS="path/to/A1_....ipynb ..." [GRADES=grades.csv]'; exit 2; fi
+	$(BIN)/python -m course_utils.assignments grade notebooks/assignments $(SUBMISSIONS) $(if $(GRADES),--csv $(GRADES))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
