@@ -41,8 +41,8 @@ test: $(STAMP) lint unit nbval
 		echo "*** SKIPPED the browser tests (make test-browser): no Chromium at $(CHROMIUM)."; \
 		echo "*** To run them: sudo apt-get install chromium chromium-driver"; fi
 
-# End-to-end: `make lab`'s JupyterLab in headless Chromium, driven by Playwright (tests/browser; about a
-# minute). Screenshots of each step go to test-artifacts/browser/. `make unit` skips these tests.
+# End-to-end: `make lab`'s JupyterLab in headless Chromium, driven by Playwright (tests/browser; a minute
+# or two). Screenshots of each step go to test-artifacts/browser/. `make unit` skips these tests.
 test-browser: $(STAMP)
 	COURSE_BROWSER_TESTS=1 COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q tests/browser
 
