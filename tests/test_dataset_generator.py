@@ -1,6 +1,7 @@
 """The shipped tweets are exactly what the generator script produces."""
 
 import filecmp
+import re
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ def test_every_tweet_has_a_construction():
 def test_tweets_look_like_twitter():
     content = pd.read_csv(bundled_path(BUNDLED_TWEETS_FILE), keep_default_na=False)["content"]
     for pattern in [r"@\w+", r"https?://", r"#\w+", r"[:;]-?[()DP]", r"(\w)\1\1", r"!!+|\.\.\."]:
-        share = content.str.contains(pattern, regex=True).mean()
+        share = content.map(lambda text, p=pattern: re.search(p, text) is not None).mean()
         assert share > 0.01, f"fewer than 1% of tweets match {pattern!r}"
     lengths = content.str.split().str.len()
     assert lengths.min() == 1 and lengths.max() >= 35

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lab_ui import (
+
+from .lab_ui import (
     NOTEBOOKS,
     CodeCell,
     Shots,

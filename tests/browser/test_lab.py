@@ -4,7 +4,7 @@ import json
 import time
 import urllib.request
 
-from lab_ui import check, status_bar, visible_dialog, wait_until
+from .lab_ui import check, status_bar, visible_dialog, wait_until
 
 NEWS_TOAST = "official Jupyter news"
 

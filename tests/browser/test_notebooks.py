@@ -1,7 +1,8 @@
 """A student's "Restart Kernel and Run All Cells" on course notebooks, in JupyterLab, in Chromium."""
 
 import pytest
-from lab_ui import NOTEBOOKS, check, run_all_problems
+
+from .lab_ui import NOTEBOOKS, check, run_all_problems
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

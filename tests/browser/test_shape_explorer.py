@@ -11,7 +11,8 @@ import re
 
 import pytest
 import torch
-from lab_ui import ERROR_MARKERS, PANEL, check, error_excerpt, shorten, wait_until, widget_text_problem
+
+from .lab_ui import ERROR_MARKERS, PANEL, check, error_excerpt, shorten, wait_until, widget_text_problem
 
 NOTEBOOK = "02_broadcasting_and_devices.ipynb"
 # PyTorch's own words when two shapes do not broadcast, e.g. "The size of tensor a (4) must match the size
