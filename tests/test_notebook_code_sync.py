@@ -16,6 +16,16 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 # notebook -> the course_utils objects whose source a teaching cell shows verbatim
 TAUGHT = {
+    "03_text_to_vocabulary.ipynb": [
+        "course_utils.text.tokenize",
+        "course_utils.text.Vocabulary",
+    ],
+    "04_padding_masking_batching.ipynb": [
+        "course_utils.batching.pad_or_truncate",
+        "course_utils.batching.padding_mask",
+        "course_utils.batching.TextDataset",
+        "course_utils.batching.collate_batch",
+    ],
     "06_exploding_vanishing_gradients.ipynb": [
         "course_utils.scratch_lstm.ScratchLSTMCell",
         "course_utils.scratch_lstm.ScratchLSTM",
