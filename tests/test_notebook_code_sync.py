@@ -26,6 +26,10 @@ TAUGHT = {
         "course_utils.batching.TextDataset",
         "course_utils.batching.collate_batch",
     ],
+    "07_lstm_classifier.ipynb": [
+        "course_utils.models._real_token_mask",
+        "course_utils.models.LSTMClassifier",
+    ],
     "06_exploding_vanishing_gradients.ipynb": [
         "course_utils.scratch_lstm.ScratchLSTMCell",
         "course_utils.scratch_lstm.ScratchLSTM",
