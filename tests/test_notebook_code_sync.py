@@ -30,6 +30,14 @@ TAUGHT = {
         "course_utils.models._real_token_mask",
         "course_utils.models.LSTMClassifier",
     ],
+    "05_ffn_classifier.ipynb": [
+        "course_utils.models._real_token_mask",
+        "course_utils.models.BagOfEmbeddingsClassifier",
+        "course_utils.training.evaluate",
+        "course_utils.training.train_one_epoch",
+        "course_utils.training.EarlyStopping",
+        "course_utils.training.fit",
+    ],
     "06_exploding_vanishing_gradients.ipynb": [
         "course_utils.scratch_lstm.ScratchLSTMCell",
         "course_utils.scratch_lstm.ScratchLSTM",
