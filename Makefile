@@ -7,14 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # The same settings when notebook outputs are made (`make refresh`) and when they are checked
-# (`make test`): CPU only, fixed hash seed (stable set order), no progress bars.
-NB_ENV := COURSE_DEVICE=cpu PYTHONHASHSEED=0 COURSE_UTILS_PROGRESS=0 TQDM_DISABLE=1 MPLBACKEND=module://matplotlib_inline.backend_inline
+# (`make test`): CPU only, fixed hash seed (stable set order), no progress bars; idle OpenMP threads
+# sleep instead of spinning (much faster on a busy 2-core machine, same numbers).
+NB_ENV := OMP_WAIT_POLICY=PASSIVE COURSE_DEVICE=cpu PYTHONHASHSEED=0 COURSE_UTILS_PROGRESS=0 TQDM_DISABLE=1 MPLBACKEND=module://matplotlib_inline.backend_inline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # The solution notebooks of the take-home assignments: checked and refreshed like the course notebooks.
 ASSIGNMENTS := $(sort $(wildcard notebooks/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval refresh student grade clean
+.PHONY: lab test test-browser unit lint nbval refresh student grade bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -47,7 +48,7 @@ test-browser: $(STAMP)
 	COURSE_BROWSER_TESTS=1 COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check course_utils tests notebooks
+	$(BIN)/ruff check course_utils tests notebooks benchmarks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules course_utils tests
@@ -74,6 +75,13 @@ student: $(STAMP)
 grade: $(STAMP)
 	@if [ -z "$(SUBMISSIONS)" ]; then echo 'usage: make grade SUBMISSIONS="path/to/A1_....ipynb ..." [GRADES=grades.csv]'; exit 2; fi
 	$(BIN)/python -m course_utils.assignments grade notebooks/assignments $(SUBMISSIONS) $(if $(GRADES),--csv $(GRADES))
+
+# Performance (README: "Performance"): are the course's speed lessons true, and do the notebooks fit the
+# class's time budget? Prints a table and writes it to bench-results/ (about 3 minutes on a 2-core CPU).
+# Options through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--only lstm"` or `BENCH_ARGS=--quick`.
+BENCH_ARGS :=
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -2,7 +2,6 @@
 
 import csv
 import dataclasses
-import sys
 from pathlib import Path
 
 import nbformat
@@ -10,14 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root holds `benchmarks`
-
-from benchmarks import PARTS, Config, Row, main, run_benchmarks  # noqa: E402
-from benchmarks.baselines import SourceStyleLSTM, UnpackedLSTMClassifier  # noqa: E402
-from benchmarks.common import interleaved_times, markdown_table, select_devices, speedup_row  # noqa: E402
-from benchmarks.course import course_rows, find_notebooks  # noqa: E402
-from benchmarks.tweets import collate_fixed  # noqa: E402
-from course_utils import LSTMClassifier  # noqa: E402
+from benchmarks import PARTS, Config, Row, main, run_benchmarks
+from benchmarks.baselines import SourceStyleLSTM, UnpackedLSTMClassifier
+from benchmarks.common import interleaved_times, markdown_table, select_devices, speedup_row
+from benchmarks.course import course_rows, find_notebooks
+from benchmarks.tweets import collate_fixed
+from course_utils import LSTMClassifier
 
 QUICK = dataclasses.replace(Config.quick_config(), train_limit=64, val_limit=32, lstm_lengths=(3, 5))
 
