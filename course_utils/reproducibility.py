@@ -35,10 +35,13 @@ def get_device(prefer: str | None = None) -> torch.device:
             honoured if set, otherwise the fastest available device is picked.
 
     Raises:
-        ValueError: if ``prefer`` is not a device name, or names a device this machine lacks.
+        ValueError: if ``prefer`` (or ``COURSE_DEVICE``) is not a device name, or names a device
+            this machine lacks; the message says which of the two the bad value came from.
     """
+    source = "prefer"  # named in error messages, so a bad value can be traced to where it was set
     if prefer is None:
         prefer = os.environ.get(DEVICE_ENV_VAR) or None
+        source = f"the environment variable {DEVICE_ENV_VAR}"
     if prefer is None:
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -50,11 +53,11 @@ def get_device(prefer: str | None = None) -> torch.device:
         raise TypeError(f"prefer must be a string such as 'cpu' or 'cuda', got {type(prefer).__name__}")
     kind = prefer.split(":")[0].lower()
     if kind not in _VALID_DEVICES:
-        raise ValueError(f"prefer must be one of {', '.join(_VALID_DEVICES)} (optionally 'cuda:N'), got {prefer!r}")
+        raise ValueError(f"{source} must be one of {', '.join(_VALID_DEVICES)} (optionally 'cuda:N'), got {prefer!r}")
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError("prefer='cuda' but no CUDA GPU is available on this machine; use 'cpu'")
+        raise ValueError(f"{source} is {prefer!r} but no CUDA GPU is available on this machine; use 'cpu'")
     if kind == "mps" and not _mps_available():
-        raise ValueError("prefer='mps' but Apple's MPS backend is not available on this machine; use 'cpu'")
+        raise ValueError(f"{source} is {prefer!r} but Apple's MPS backend is not available on this machine; use 'cpu'")
     return torch.device(prefer.lower())
 
 
@@ -63,9 +66,16 @@ def set_seed(seed: int = 42) -> None:
 
     The same seed then gives the same shuffles, initial weights and dropout masks on the
     same machine. (Different CPUs or thread counts can still differ in the last digits.)
+
+    Raises:
+        TypeError: if ``seed`` is not an int.
+        ValueError: if ``seed`` is outside PyTorch's range, ``-2**63`` to ``2**64 - 1``. It is
+            checked before any generator is touched, so a bad seed seeds nothing.
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not -(2**63) <= seed < 2**64:
+        raise ValueError(f"seed must be between -2**63 and 2**64 - 1 (what torch.manual_seed accepts), got {seed}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
