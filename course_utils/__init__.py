@@ -8,7 +8,7 @@ Every name a notebook needs is importable from here directly, e.g.
 
 from course_utils.batching import SequenceDataset, TextDataset, collate_batch, pad_or_truncate, padding_mask
 from course_utils.checkpoints import load_checkpoint, save_checkpoint
-from course_utils.data import load_emotion_tweets, make_symbol_sequences, split_dataframe
+from course_utils.data import load_emotion_tweets, make_symbol_sequences, split_dataframe, using_bundled_tweets
 from course_utils.models import BagOfEmbeddingsClassifier, LSTMClassifier
 from course_utils.plots import plot_confusion_matrix, plot_history
 from course_utils.reproducibility import get_device, set_seed
@@ -41,4 +41,5 @@ __all__ = [
     "set_seed",
     "split_dataframe",
     "tokenize",
+    "using_bundled_tweets",
 ]

@@ -1,14 +1,17 @@
 """Datasets of the course: the bundled emotion tweets, splitting, and toy symbol sequences.
 
 * ``load_emotion_tweets`` reads tweets in the Kaggle "Emotion Detection from Text" layout
-  (``tweet_id, sentiment, content``). With no path it loads the synthetic tweets that ship
-  with the course (see ``course_utils/datasets/generate_emotion_tweets.py``).
+  (``tweet_id, sentiment, content``). With no path it loads the file named by the environment
+  variable ``COURSE_TWEETS`` when that is set (real-data mode), else the synthetic tweets that
+  ship with the course (see ``course_utils/datasets/generate_emotion_tweets.py``).
+* ``using_bundled_tweets`` says which of the two a path-less call reads.
 * ``split_dataframe`` makes train/validation/test splits.
 * ``make_symbol_sequences`` makes a toy task where order matters (used in notebooks 06-07).
 """
 
 from __future__ import annotations
 
+import os
 import random
 from importlib import resources
 from pathlib import Path
@@ -25,18 +28,32 @@ THREE_CLASSES = ("neutral", "worry", "happiness")
 BUNDLED_TWEETS_FILE = "emotion_tweets.csv"
 BUNDLED_CONSTRUCTIONS_FILE = "emotion_tweets_constructions.csv"
 
+#: The environment variable that points ``load_emotion_tweets()`` at a real tweet file.
+TWEETS_ENV_VAR = "COURSE_TWEETS"
+
 
 def bundled_path(filename: str = BUNDLED_TWEETS_FILE) -> Path:
     """Return the path of a data file shipped inside ``course_utils/datasets/``."""
     return Path(str(resources.files("course_utils") / "datasets" / filename))
 
 
+def using_bundled_tweets() -> bool:
+    """Return ``True`` when ``load_emotion_tweets()`` (no path) reads the bundled synthetic tweets.
+
+    That is the case when the environment variable ``COURSE_TWEETS`` is unset or empty. When it
+    names a file (e.g. Kaggle's ``tweet_emotions.csv``), this returns ``False``: notebook cells
+    that rely on facts true only of the synthetic data check this and skip with a printed reason.
+    """
+    return not os.environ.get(TWEETS_ENV_VAR, "")
+
+
 def load_emotion_tweets(path: str | Path | None = None, labels: list[str] | None = None) -> pd.DataFrame:
     """Load emotion-labelled tweets as a DataFrame with columns ``tweet_id, sentiment, content``.
 
     Args:
-        path: a CSV in the Kaggle ``tweet_emotions.csv`` layout. ``None`` loads the synthetic
-            tweets bundled with the course (no download needed).
+        path: a CSV in the Kaggle ``tweet_emotions.csv`` layout. ``None`` reads the file named
+            by the environment variable ``COURSE_TWEETS`` when it is set and non-empty, else
+            the synthetic tweets bundled with the course (no download needed).
         labels: keep only these classes, e.g. ``["neutral", "worry", "happiness"]``;
             the index is reset to 0..n-1. ``None`` keeps every class.
 
@@ -45,7 +62,9 @@ def load_emotion_tweets(path: str | Path | None = None, labels: list[str] | None
         ValueError: the file lacks one of the three columns, or ``labels`` names a class
             that the file does not contain.
     """
-    csv_path = bundled_path() if path is None else Path(path)
+    if path is None:
+        path = os.environ.get(TWEETS_ENV_VAR, "") or bundled_path()
+    csv_path = Path(path)
     if not csv_path.is_file():
         raise FileNotFoundError(
             f"No tweet file at {csv_path}. Download tweet_emotions.csv from Kaggle's "

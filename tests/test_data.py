@@ -2,12 +2,18 @@ import pandas as pd
 import pytest
 
 from course_utils import load_emotion_tweets, make_symbol_sequences, split_dataframe
-from course_utils.data import THREE_CLASSES
+from course_utils.data import THREE_CLASSES, bundled_path
+
+
+@pytest.fixture(autouse=True)
+def _bundled_data_mode(monkeypatch):
+    """These tests are about the bundled file: a COURSE_TWEETS in the shell must not change them."""
+    monkeypatch.delenv("COURSE_TWEETS", raising=False)
 
 
 @pytest.fixture(scope="module")
 def tweets():
-    return load_emotion_tweets()
+    return load_emotion_tweets(bundled_path())
 
 
 def test_bundled_tweets_have_the_kaggle_layout(tweets):
@@ -115,3 +121,24 @@ def test_symbol_counts_carry_no_information_about_the_label():
 def test_symbol_sequences_reject_bad_sizes(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_symbol_sequences(**kwargs)
+
+
+def test_course_tweets_env_var_points_the_pathless_call_at_a_real_file(tmp_path, monkeypatch):
+    from course_utils import using_bundled_tweets
+
+    path = tmp_path / "real.csv"
+    pd.DataFrame({"tweet_id": [7], "sentiment": ["worry"], "content": ["real tweet"]}).to_csv(path, index=False)
+    monkeypatch.setenv("COURSE_TWEETS", str(path))
+    assert not using_bundled_tweets()
+    assert list(load_emotion_tweets()["content"]) == ["real tweet"]
+    monkeypatch.setenv("COURSE_TWEETS", "")
+    assert using_bundled_tweets()
+    assert len(load_emotion_tweets()) > 1
+    monkeypatch.delenv("COURSE_TWEETS")
+    assert using_bundled_tweets()
+
+
+def test_course_tweets_naming_a_missing_file_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_TWEETS", str(tmp_path / "nope.csv"))
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        load_emotion_tweets()
