@@ -15,15 +15,18 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard notebooks/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval refresh student grade bench clean
+.PHONY: lab test test-browser unit lint nbval nbval-other-cpu refresh canary student grade bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Installed with the lock of exact versions that the stored outputs were made with (requirements-lock.txt);
+# `make canary` tries the newest releases instead.
+LOCK := requirements-lock.txt
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -c $(LOCK) -e '.[test]'
 	touch $(STAMP)
 
 # JupyterLab as the course runs it; lab-settings/ holds its JupyterLab user settings (no news toast).
@@ -37,7 +40,7 @@ lab: $(STAMP)
 # `make test` runs the browser tests too when Chromium is installed (CI installs it: .ci/run), and says so
 # when it is not: students need no browser for the other checks.
 CHROMIUM := /usr/bin/chromium
-test: $(STAMP) lint unit nbval
+test: $(STAMP) lint unit nbval nbval-other-cpu
 	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory test-browser; else \
 		echo "*** SKIPPED the browser tests (make test-browser): no Chromium at $(CHROMIUM)."; \
 		echo "*** To run them: sudo apt-get install chromium chromium-driver"; fi
@@ -53,14 +56,23 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules course_utils tests
 
+NBVAL := $(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg
 nbval: $(STAMP)
-	$(NB_ENV) $(BIN)/python -m pytest -q --nbval --nbval-current-env \
-		--nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg $(NOTEBOOKS) $(ASSIGNMENTS)
+	$(NB_ENV) $(NBVAL) $(NOTEBOOKS) $(ASSIGNMENTS)
 
-# Re-execute every notebook in place so its stored outputs are current (run after any change).
+# The same check as another laptop would run it: one thread and PyTorch's generic (non-AVX) CPU kernels,
+# MKL on its SSE4.2 path. Both change floating-point results slightly, so a stored output that depends on
+# the machine fails here before a teacher on another laptop finds it.
+OTHER_CPU_ENV := OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2
+nbval-other-cpu: $(STAMP)
+	$(NB_ENV) $(OTHER_CPU_ENV) $(NBVAL) $(NOTEBOOKS) $(ASSIGNMENTS)
+
+# Re-execute every notebook in place so its stored outputs are current (run after any change), then
+# replace this machine's absolute paths in tracebacks with placeholders (tests/scrub_paths.py).
 refresh: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=300 $(NOTEBOOKS) $(ASSIGNMENTS)
+	$(BIN)/python tests/scrub_paths.py $(NOTEBOOKS) $(ASSIGNMENTS)
 
 # Take-home assignments (README: "Take-home assignments"). `make student` writes the notebooks to hand out
 # into student/ (never overwriting one: FORCE=1 replaces them). `make grade SUBMISSIONS="a.ipynb b.ipynb"`
@@ -83,5 +95,19 @@ BENCH_ARGS :=
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+# The canary: the course against the newest releases of every package (torch stays pinned), in its own
+# .venv-canary/. It prints which versions differ from the lock, then runs the unit tests and the strict
+# notebook check there. A failure here is news about a coming release, not a broken course; `make test`
+# keeps using the lock.
+CANARY := .venv-canary
+canary:
+	rm -rf $(CANARY)
+	$(PYTHON) -m venv $(CANARY)
+	$(CANARY)/bin/python -m pip install --upgrade pip
+	$(CANARY)/bin/python -m pip install --upgrade --upgrade-strategy eager -e '.[test]'
+	touch $(CANARY)/.installed
+	$(CANARY)/bin/python tests/lock.py diff
+	COURSE_CANARY=1 $(MAKE) --no-print-directory unit nbval VENV=$(CANARY)
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CANARY) *.egg-info .pytest_cache .ruff_cache

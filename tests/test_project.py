@@ -1,6 +1,7 @@
 """Checks on the project itself: declared dependencies agree, notebooks carry their outputs."""
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -16,18 +17,16 @@ def pyproject_requirements() -> set[str]:
     return set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
 
 
-def environment_requirements() -> set[str]:
-    """The packages of environment.yml: conda ones, then the pip section (this file's layout is simple)."""
-    packages = set()
-    for line in (ROOT / "environment.yml").read_text().splitlines():
-        match = re.match(r"^\s+- (\S.*)$", line)
-        if match and not match.group(1).endswith(":"):
-            packages.add(match.group(1).strip())
-    return packages - {"conda-forge", "python=3.11", "pip", "-e ."}
+def environment_pip_lines() -> list[str]:
+    """The entries of environment.yml's pip section (this file's layout is simple)."""
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("  - pip:")
+    return [line.strip().removeprefix("- ") for line in lines[start + 1 :] if line.startswith("      - ")]
 
 
-def test_environment_yml_declares_the_same_packages_as_pyproject():
-    assert environment_requirements() == pyproject_requirements()
+def test_environment_yml_installs_what_make_installs():
+    """The conda route gets the same packages at the same versions: pyproject's, through the lock."""
+    assert environment_pip_lines() == ["-c requirements-lock.txt", "-e .[test]"]
 
 
 def test_environment_yml_name_and_python():
@@ -58,3 +57,23 @@ def test_every_raising_cell_is_tagged_so_run_all_goes_on(path):
         raised = any(output["output_type"] == "error" for output in cell.get("outputs", []))
         tagged = "raises-exception" in cell["metadata"].get("tags", [])
         assert raised == tagged, f"{path.name} cell {index}: raised={raised} but raises-exception tag={tagged}"
+
+
+def test_the_lock_pins_every_declared_package_and_torch_exactly():
+    from tests.lock import locked, normalise
+
+    lock = locked()
+    names = {normalise(re.split(r"[=<>!~\[ ]", requirement)[0]) for requirement in pyproject_requirements()}
+    missing = sorted(names - set(lock))
+    assert not missing, f"requirements-lock.txt lacks {missing}: run `python tests/lock.py write`"
+    assert lock["torch"] == "2.13.0"
+
+
+@pytest.mark.skipif(os.environ.get("COURSE_CANARY") == "1", reason="the canary runs the newest releases on purpose")
+def test_the_environment_is_the_locked_one():
+    """Stored outputs are made and checked with the versions in requirements-lock.txt (`make` installs them)."""
+    from tests.lock import installed, locked
+
+    lock, now = locked(), installed()
+    differ = {name: (lock[name], now.get(name)) for name in lock if now.get(name, lock[name]) != lock[name]}
+    assert not differ, f"installed versions differ from requirements-lock.txt (lock, installed): {differ}"
