@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -35,8 +36,8 @@ class EarlyStopping:
                  restore_best: bool = True) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(f"patience must be an int >= 1, got {patience!r}")
-        if min_delta < 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
+            raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")  # `not >=` also catches nan
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.patience = patience
@@ -51,7 +52,12 @@ class EarlyStopping:
         self.should_stop = False
 
     def is_improvement(self, value: float) -> bool:
-        """Is ``value`` better than the best so far by more than ``min_delta``? (The first value always is.)"""
+        """Is ``value`` better than the best so far by more than ``min_delta``?
+
+        The first real value always is; a NaN never is (else it would stay "best" forever).
+        """
+        if math.isnan(value):
+            return False
         if self.best is None:
             return True
         if self.mode == "min":
@@ -85,7 +91,7 @@ class History:
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
-    best_epoch: int | None = None  # epoch with the lowest validation loss
+    best_epoch: int | None = None  # epoch with the lowest validation loss (a NaN loss never counts)
     stopped_epoch: int | None = None  # the last epoch that ran
 
     @property
@@ -98,14 +104,24 @@ def progress_enabled(progress: bool = True) -> bool:
     return progress and os.environ.get(PROGRESS_ENV_VAR, "1") != "0"
 
 
-def _model_device(model: nn.Module) -> torch.device:
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (the CPU for a model without parameters)."""
     parameter = next(model.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
 
 
-def _predict(logits: torch.Tensor) -> torch.Tensor:
+def class_predictions(logits: torch.Tensor) -> torch.Tensor:
     """Class predictions: argmax over classes for ``[batch, classes]``, ``logit > 0`` for ``[batch]``."""
     return logits.argmax(dim=1) if logits.dim() == 2 else (logits > 0).long()
+
+
+def unpack_batch(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(x, lengths, y)`` from a batch made by ``collate_batch``; a clear error for anything else."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 3:
+        size = len(batch) if isinstance(batch, (tuple, list)) else type(batch).__name__
+        raise ValueError(f"batches must be (token_ids, lengths, labels) as collate_batch makes them, got {size} "
+                         "items: build the DataLoader with collate_fn=collate_batch")
+    return batch[0], batch[1], batch[2]
 
 
 def evaluate(model: nn.Module, loader, loss_fn=None, device: torch.device | str | None = None) -> dict:
@@ -114,16 +130,17 @@ def evaluate(model: nn.Module, loader, loss_fn=None, device: torch.device | str 
     Returns a dict with ``loss`` (mean per example, ``None`` without ``loss_fn``), ``accuracy``,
     and the lists ``y_true`` and ``y_pred`` (ints), ready for scikit-learn's metrics.
     """
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = torch.device(device) if device is not None else model_device(model)
     model.eval()
     total_loss, y_true, y_pred = 0.0, [], []
     with torch.no_grad():
-        for x, lengths, y in loader:
+        for batch in loader:
+            x, lengths, y = unpack_batch(batch)
             x, y = x.to(device), y.to(device)
             logits = model(x, lengths)
             if loss_fn is not None:
                 total_loss += loss_fn(logits, y).item() * len(y)
-            y_pred += _predict(logits).cpu().tolist()
+            y_pred += class_predictions(logits).cpu().tolist()
             y_true += y.long().cpu().tolist()
     if not y_true:
         raise ValueError("the loader gave no batches to evaluate")
@@ -139,9 +156,12 @@ def evaluate(model: nn.Module, loader, loss_fn=None, device: torch.device | str 
 def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, device: torch.device,
                     clip_grad_norm: float | None = None) -> float:
     """One pass over ``loader``; returns the mean training loss per example."""
+    if clip_grad_norm is not None and not clip_grad_norm > 0:  # a negative norm would flip every gradient
+        raise ValueError(f"clip_grad_norm must be a number > 0 (or None), got {clip_grad_norm!r}")
     model.train()
     total_loss, count = 0.0, 0
-    for x, lengths, y in loader:
+    for batch in loader:
+        x, lengths, y = unpack_batch(batch)
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad()  # gradients accumulate otherwise
         loss = loss_fn(model(x, lengths), y)
@@ -151,6 +171,8 @@ def train_one_epoch(model: nn.Module, loader, loss_fn, optimizer, device: torch.
         optimizer.step()
         total_loss += loss.item() * len(y)
         count += len(y)
+    if count == 0:
+        raise ValueError("the training loader gave no batches: is the training set empty?")
     return total_loss / count
 
 
@@ -161,7 +183,8 @@ def fit(model: nn.Module, train_loader, val_loader, loss_fn, optimizer, epochs: 
 
     Batches are ``(x, lengths, y)`` as ``collate_batch`` makes them. After each epoch the model
     is evaluated on ``val_loader``. With ``early_stopping``, training stops when it says so, and
-    (if its ``restore_best`` is set) the best weights are loaded back at the end.
+    (if its ``restore_best`` is set) the best weights are loaded back at the end. The stopper is
+    given the validation *loss*, so it must have ``mode="min"``.
 
     Args:
         device: where to train (``None``: wherever the model's parameters already are).
@@ -170,7 +193,11 @@ def fit(model: nn.Module, train_loader, val_loader, loss_fn, optimizer, epochs: 
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    device = torch.device(device) if device is not None else _model_device(model)
+    if early_stopping is not None and early_stopping.mode != "min":
+        raise ValueError("fit gives early_stopping the validation loss (lower is better): use mode='min'")
+    device = torch.device(device) if device is not None else model_device(model)
+    if device.type == "meta":  # checked before model.to(): moving there would erase the weights
+        raise ValueError("cannot train on the 'meta' device: it stores shapes, not values")
     model.to(device)
     history = History()
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress_enabled(progress))
@@ -184,7 +211,8 @@ def fit(model: nn.Module, train_loader, val_loader, loss_fn, optimizer, epochs: 
         if early_stopping is not None and early_stopping.step(result["loss"], model):
             break
     bar.close()
-    history.best_epoch = min(history.epochs, key=lambda e: history.val_loss[e - 1])
+    finite = [e for e in history.epochs if not math.isnan(history.val_loss[e - 1])]  # a NaN loss is never best
+    history.best_epoch = min(finite, key=lambda e: history.val_loss[e - 1], default=None)
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_state is not None:
         early_stopping.restore(model)
         history.best_epoch = early_stopping.best_epoch

@@ -52,7 +52,7 @@ def test_restore_without_saved_weights_is_explained():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"patience": 0}, "patience must be an int >= 1"),
-    ({"min_delta": -1}, "min_delta must be >= 0"),
+    ({"min_delta": -1}, "min_delta must be a number >= 0"),
     ({"mode": "lowest"}, "mode must be 'min' or 'max'"),
 ])
 def test_early_stopping_rejects_bad_settings(kwargs, message):
@@ -159,3 +159,117 @@ def test_fit_rejects_bad_epochs():
     train, val = loaders()
     with pytest.raises(ValueError, match="epochs must be an int >= 1"):
         fit(model, train, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=0)
+
+
+# --- reliability cases (review-reliability.md, ids E.., F.., HY12): each pins one behaviour ---
+
+@pytest.mark.parametrize("min_delta", [float("nan"), None, "0.1"])
+def test_min_delta_must_be_a_number(min_delta):  # E05, E06
+    with pytest.raises(ValueError, match="min_delta must be a number >= 0"):
+        EarlyStopping(min_delta=min_delta)
+
+
+def test_a_nan_first_value_is_not_kept_as_best():  # E11, HY12
+    stopper = EarlyStopping(patience=2)
+    decisions = [stopper.step(v) for v in [float("nan"), 0.5, 0.2, 0.1]]
+    assert decisions == [False, False, False, False]
+    assert stopper.best == 0.1 and stopper.best_epoch == 4
+
+
+def test_nan_values_count_as_epochs_without_improvement():  # E12 stays as it was
+    stopper = EarlyStopping(patience=2)
+    assert [stopper.step(v) for v in [0.5, float("nan"), float("nan")]] == [False, False, True]
+    assert stopper.best == 0.5 and stopper.best_epoch == 1
+
+
+def test_a_nan_stopper_restores_a_real_epoch_not_the_nan_one():  # E11: restore() loads the best real epoch
+    model = nn.Linear(1, 1)
+    stopper = EarlyStopping(patience=3)
+    with torch.no_grad():
+        model.weight.fill_(float("nan"))
+    stopper.step(float("nan"), model)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    stopper.step(0.3, model)
+    stopper.restore(model)
+    assert model.weight.item() == 1.0
+
+
+class NanLossOnFirstEpoch(nn.Module):
+    """Wraps a loss: NaN for every batch of epoch 1's validation, real afterwards (counts evaluate calls)."""
+
+    def __init__(self, batches_per_validation: int):
+        super().__init__()
+        self.loss, self.calls, self.batches = nn.CrossEntropyLoss(), 0, batches_per_validation
+
+    def forward(self, logits, y):
+        loss = self.loss(logits, y)
+        if not torch.is_grad_enabled():  # inside evaluate
+            self.calls += 1
+            if self.calls <= self.batches:
+                return loss * float("nan")
+        return loss
+
+
+def test_best_epoch_is_never_a_nan_epoch():  # F09
+    torch.manual_seed(0)
+    model = FirstTokenClassifier()
+    train, val = loaders()
+    loss_fn = NanLossOnFirstEpoch(batches_per_validation=len(val))
+    history = fit(model, train, val, loss_fn, torch.optim.Adam(model.parameters(), lr=0.1), epochs=3)
+    assert history.val_loss[0] != history.val_loss[0]  # NaN
+    assert history.best_epoch == 1 + history.val_loss[1:].index(min(history.val_loss[1:])) + 1
+
+
+def test_best_epoch_is_none_when_every_validation_loss_is_nan():
+    model = FirstTokenClassifier()
+    train, val = loaders()
+    loss_fn = NanLossOnFirstEpoch(batches_per_validation=10**6)
+    history = fit(model, train, val, loss_fn, torch.optim.SGD(model.parameters(), lr=0.1), epochs=2)
+    assert history.best_epoch is None
+
+
+@pytest.mark.parametrize("clip", [-1.0, 0.0, float("nan")])
+def test_clip_grad_norm_must_be_positive(clip):  # F10, F11
+    model = FirstTokenClassifier()
+    before = model.embedding.weight.detach().clone()
+    train, val = loaders()
+    with pytest.raises(ValueError, match="clip_grad_norm must be a number > 0"):
+        fit(model, train, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+            clip_grad_norm=clip)
+    assert torch.equal(model.embedding.weight, before)  # not a single step was taken
+
+
+def test_fit_refuses_a_stopper_that_maximises():  # F17: fit feeds it the loss
+    model = FirstTokenClassifier()
+    train, val = loaders()
+    with pytest.raises(ValueError, match="validation loss .* use mode='min'"):
+        fit(model, train, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+            early_stopping=EarlyStopping(mode="max"))
+
+
+def test_fit_with_an_empty_training_loader_says_so():  # F03
+    model = FirstTokenClassifier()
+    _, val = loaders()
+    empty = DataLoader(SequenceDataset([], []), batch_size=4, collate_fn=collate_batch)
+    with pytest.raises(ValueError, match="the training loader gave no batches"):
+        fit(model, empty, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1)
+
+
+def test_batches_without_lengths_are_explained():  # F05
+    model = FirstTokenClassifier()
+    pairs = [(torch.tensor([1, 4]), 0), (torch.tensor([2, 4]), 1)]
+    loader = DataLoader(pairs, batch_size=2)  # default collate: (x, y) pairs
+    with pytest.raises(ValueError, match=r"\(token_ids, lengths, labels\).*got 2 items.*collate_fn=collate_batch"):
+        fit(model, loader, loader, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1)
+    with pytest.raises(ValueError, match="got 2 items"):
+        evaluate(model, loader)
+
+
+def test_fit_refuses_the_meta_device_before_moving_the_model():  # F12
+    model = FirstTokenClassifier()
+    train, val = loaders()
+    with pytest.raises(ValueError, match="'meta' device"):
+        fit(model, train, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+            device="meta")
+    assert model.embedding.weight.device.type == "cpu"
