@@ -24,7 +24,10 @@ TAUGHT = {
         "course_utils.batching.pad_or_truncate",
         "course_utils.batching.padding_mask",
         "course_utils.batching.TextDataset",
+        "course_utils.batching.as_token_ids",
+        "course_utils.batching.as_labels",
         "course_utils.batching.collate_batch",
+        "course_utils.batching.BucketBatchSampler",
     ],
     "07_lstm_classifier.ipynb": [
         "course_utils.models._real_token_mask",
