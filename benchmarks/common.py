@@ -28,6 +28,9 @@ class Config:
     warmup_batches: int = 3
     accuracy_epochs: int = 3  # training epochs for the "last"-pooling accuracy comparison
     learning_rate: float = 1e-3  # Adam's default
+    # bucketing: BucketBatchSampler vs dynamic padding alone
+    bucket_chunk_batches: int = 50  # batches per sorted chunk
+    bucket_seeds: int = 3  # training runs per variant for the validation accuracy (mean and spread)
     # lstm: forward + backward on random [batch, T, input] batches
     lstm_batch: int = 64
     lstm_input: int = 64
@@ -45,7 +48,7 @@ class Config:
     def quick_config(cls) -> Config:
         """Tiny sizes: every code path runs in seconds; the figures mean nothing."""
         return cls(train_limit=96, val_limit=64, batch_size=32, max_len=40, embed_dim=8, hidden_size=8,
-                   epoch_rounds=1, warmup_batches=1, accuracy_epochs=1, lstm_batch=4, lstm_input=8,
+                   epoch_rounds=1, warmup_batches=1, accuracy_epochs=1, bucket_seeds=1, lstm_batch=4, lstm_input=8,
                    lstm_hidden=8, lstm_lengths=(4, 8), lstm_rounds=(1, 1), notebook_limit=1, quick=True)
 
 

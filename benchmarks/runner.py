@@ -21,11 +21,12 @@ import torch
 
 from benchmarks.common import Config, Row, markdown_table, select_devices, write_csv
 
-PARTS = ("padding", "lstm", "packing", "course")
+PARTS = ("padding", "lstm", "packing", "bucketing", "course")
 PART_TITLES = {
     "padding": "1. padding: one training epoch, padded to 300 vs dynamic padding",
     "lstm": "2. LSTM implementations: forward + backward",
     "packing": "3. packing: packed vs unpacked, speed and accuracy",
+    "bucketing": "3b. bucketing: batches of similar length vs dynamic padding alone (padding, speed, accuracy)",
     "course": "4. the course: every notebook in a fresh kernel",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,10 @@ def run_benchmarks(parts: Sequence[str] = PARTS, config: Config | None = None, d
                     from benchmarks.lstm_impl import lstm_rows
 
                     rows += lstm_rows(config, device, log)
+                elif part == "bucketing":
+                    from benchmarks.bucketing import bucketing_rows
+
+                    rows += bucketing_rows(config, device, log)
                 else:
                     from benchmarks.epochs import packing_rows, padding_rows
 

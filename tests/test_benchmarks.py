@@ -11,10 +11,12 @@ from torch import nn
 
 from benchmarks import PARTS, Config, Row, main, run_benchmarks
 from benchmarks.baselines import SourceStyleLSTM, UnpackedLSTMClassifier
+from benchmarks.bucketing import REAL_TWEETS_ENV_VAR, bucketing_rows
 from benchmarks.common import interleaved_times, markdown_table, select_devices, speedup_row
 from benchmarks.course import course_rows, find_notebooks
 from benchmarks.tweets import collate_fixed
 from course_utils import LSTMClassifier
+from course_utils.data import bundled_path
 
 QUICK = dataclasses.replace(Config.quick_config(), train_limit=64, val_limit=32, lstm_lengths=(3, 5))
 
@@ -151,3 +153,26 @@ def test_main_executes_a_real_notebook_in_a_fresh_kernel(tmp_path, capsys):
 def test_main_rejects_unknown_parts():
     with pytest.raises(SystemExit):
         main(["--only", "nonsense"])
+
+
+def test_quick_bucketing_part_skips_the_real_file_rows_without_the_env_var(monkeypatch):
+    monkeypatch.delenv(REAL_TWEETS_ENV_VAR, raising=False)
+    rows = bucketing_rows(QUICK, torch.device("cpu"), log=lambda message: None)
+    assert all(row.part == "bucketing" and "bucket" in row.case for row in rows)
+    measured, skipped = rows[:-1], rows[-1]
+    assert len(measured) == 2 + 4 + 2  # padding shares (batch 32), four LSTM epochs, two accuracies
+    assert all(row.value is not None and row.value >= 0 for row in measured)
+    assert skipped.value is None and REAL_TWEETS_ENV_VAR in skipped.notes
+    shares = [row for row in measured if row.unit == "% padding"]
+    assert shares[1].value < shares[0].value  # bucketing leaves less padding than dynamic padding alone
+    assert [row.status for row in measured if row.target] == [measured[3].status] and measured[3].status in (
+        "PASS", "FAIL")  # only the packed LSTM's speed-up has a target on the bundled file
+    assert all(0 <= row.value <= 1 for row in measured if row.unit == "accuracy")
+
+
+def test_quick_bucketing_part_measures_a_real_file_named_by_the_env_var(monkeypatch):
+    monkeypatch.setenv(REAL_TWEETS_ENV_VAR, str(bundled_path()))  # any tweet CSV will do for the code path
+    rows = bucketing_rows(QUICK, torch.device("cpu"), log=lambda message: None)
+    assert len(rows) == 2 * 8 and not any("skipped" in row.case for row in rows)
+    real_share = [row for row in rows if "real tweets" in row.case and row.unit == "% padding"][1]
+    assert real_share.target == "< 15 %" and real_share.status in ("PASS", "FAIL")
