@@ -25,12 +25,15 @@ from torch import nn
 class ScratchLSTMCell(nn.Module):
     """One LSTM step. Parameters are named and shaped like ``nn.LSTMCell``'s.
 
-    ``forward(x, state=None)``: ``x`` is ``[batch, input_size]``, ``state`` is ``(h, c)``, each
-    ``[batch, hidden_size]`` (zeros when ``None``). Returns the new ``(h, c)``.
+    ``forward(x, state=None)``: ``x`` is ``[batch, input_size]`` (one example: ``x.unsqueeze(0)``),
+    ``state`` is ``(h, c)``, each ``[batch, hidden_size]`` (zeros when ``None``). Returns the new
+    ``(h, c)``. Input or state of any other shape raises a ``ValueError`` that says what was expected.
     """
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
+        if not all(isinstance(size, int) for size in (input_size, hidden_size)):
+            raise TypeError(f"input_size and hidden_size must be ints, got {input_size!r} and {hidden_size!r}")
         if input_size < 1 or hidden_size < 1:
             raise ValueError(f"input_size and hidden_size must be >= 1, got {input_size} and {hidden_size}")
         self.input_size = input_size
@@ -49,9 +52,11 @@ class ScratchLSTMCell(nn.Module):
 
     def copy_weights_from(self, lstm: nn.Module) -> None:
         """Copy the weights of an ``nn.LSTMCell`` or a one-layer, one-direction ``nn.LSTM``."""
+        if not isinstance(lstm, (nn.LSTM, nn.LSTMCell)):
+            raise TypeError(f"can only copy from an nn.LSTM or nn.LSTMCell, got {type(lstm).__name__}")
         suffix = "_l0" if isinstance(lstm, nn.LSTM) else ""
-        if isinstance(lstm, nn.LSTM) and (lstm.num_layers != 1 or lstm.bidirectional):
-            raise ValueError("can only copy from a single-layer, unidirectional nn.LSTM")
+        if isinstance(lstm, nn.LSTM) and (lstm.num_layers != 1 or lstm.bidirectional or lstm.proj_size):
+            raise ValueError("can only copy from a single-layer, unidirectional nn.LSTM without proj_size")
         with torch.no_grad():
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(self, name).copy_(getattr(lstm, name + suffix))
@@ -59,6 +64,15 @@ class ScratchLSTMCell(nn.Module):
     def _zero_state(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         zeros = x.new_zeros(x.size(0), self.hidden_size)
         return zeros, zeros
+
+    def _checked_state(self, state, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``state`` as ``(h, c)`` if it is a pair of tensors of ``shape``; raise otherwise."""
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            raise ValueError(f"state must be a pair (h, c), got {type(state).__name__} of length {len(state)}")
+        h, c = state
+        if tuple(h.shape) != shape or tuple(c.shape) != shape:
+            raise ValueError(f"h and c must each have shape {list(shape)}, got {list(h.shape)} and {list(c.shape)}")
+        return h, c
 
     def _update(self, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Turn the fused pre-activations ``[batch, 4 * hidden]`` into the new ``(h, c)``."""
@@ -68,7 +82,9 @@ class ScratchLSTMCell(nn.Module):
         return h, c
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        h, c = self._zero_state(x) if state is None else state
+        if x.dim() != 2:
+            raise ValueError(f"x must be [batch, input_size], got shape {list(x.shape)}")
+        h, c = self._zero_state(x) if state is None else self._checked_state(state, (x.size(0), self.hidden_size))
         gates = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh  # [batch, 4 * hidden]
         return self._update(gates, c)
 
@@ -90,12 +106,13 @@ class ScratchLSTM(ScratchLSTMCell):
     """
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        if x.dim() != 3:
-            raise ValueError(f"x must be [batch, seq_len, input_size], got shape {tuple(x.shape)}")
+        if x.dim() != 3 or x.size(1) == 0:
+            raise ValueError(f"x must be [batch, seq_len >= 1, input_size], got shape {list(x.shape)}")
         if state is None:
             h, c = self._zero_state(x)
         else:
-            h, c = state[0][0], state[1][0]  # drop the leading "layers" dimension
+            h, c = self._checked_state(state, (1, x.size(0), self.hidden_size))
+            h, c = h[0], c[0]  # drop the leading "layers" dimension: [batch, hidden]
         gx = x @ self.weight_ih.T + (self.bias_ih + self.bias_hh)  # [batch, seq_len, 4 * hidden]
         outputs = []
         for gx_t in gx.unbind(1):  # each [batch, 4 * hidden]

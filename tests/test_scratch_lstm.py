@@ -51,9 +51,71 @@ def test_zero_state_by_default():
 
 
 def test_bad_shapes_and_sizes_are_explained():
-    with pytest.raises(ValueError, match=r"\[batch, seq_len, input_size\]"):
+    with pytest.raises(ValueError, match=r"\[batch, seq_len >= 1, input_size\]"):
         ScratchLSTM(3, 4)(torch.randn(5, 3))
     with pytest.raises(ValueError, match="must be >= 1"):
         ScratchLSTMCell(0, 4)
     with pytest.raises(ValueError, match="single-layer"):
         ScratchLSTM(3, 4).copy_weights_from(nn.LSTM(3, 4, num_layers=2))
+
+
+# Bad input (reliability review, cases SC04-SC16 and SL02-SL04): a clear error, never a silent wrong result.
+
+def test_sizes_must_be_ints():  # SC03, SC04
+    with pytest.raises(TypeError, match="must be ints"):
+        ScratchLSTMCell(None, 5)
+    with pytest.raises(TypeError, match="must be ints"):
+        ScratchLSTM(3.0, 5)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 2, 3), ()], ids=["unbatched", "3-D", "0-d"])
+def test_cell_input_must_be_batch_by_features(shape):  # SC06, SC07, SC08
+    with pytest.raises(ValueError, match=r"x must be \[batch, input_size\]"):
+        ScratchLSTMCell(3, 5)(torch.randn(shape))
+
+
+def test_cell_state_must_be_a_pair():  # SC09
+    h = c = torch.zeros(2, 5)
+    with pytest.raises(ValueError, match=r"pair \(h, c\).*length 3"):
+        ScratchLSTMCell(3, 5)(torch.randn(2, 3), (h, c, c))
+
+
+def test_cell_state_must_match_batch_and_hidden_size():  # a [1, hidden] state would broadcast silently
+    with pytest.raises(ValueError, match=r"shape \[2, 5\]"):
+        ScratchLSTMCell(3, 5)(torch.randn(2, 3), (torch.zeros(1, 5), torch.zeros(1, 5)))
+
+
+def test_copy_weights_only_from_lstm():  # SC16
+    with pytest.raises(TypeError, match="nn.LSTM or nn.LSTMCell, got GRU"):
+        ScratchLSTMCell(3, 5).copy_weights_from(nn.GRU(3, 5))
+    with pytest.raises(ValueError, match="proj_size"):
+        ScratchLSTM(3, 5).copy_weights_from(nn.LSTM(3, 5, proj_size=2))
+
+
+def test_sequence_state_without_layer_dimension_is_refused():  # SL02: was row 0's state for every sequence
+    h0 = c0 = torch.randn(4, 5)  # [batch, hidden]: nn.LSTM refuses this too
+    with pytest.raises(ValueError, match=r"shape \[1, 4, 5\], got \[4, 5\]"):
+        ScratchLSTM(3, 5)(torch.randn(4, 6, 3), (h0, c0))
+
+
+def test_sequence_state_of_two_layers_is_refused():  # SL03: layer 1 was silently ignored
+    h0 = c0 = torch.randn(2, 4, 5)
+    with pytest.raises(ValueError, match=r"shape \[1, 4, 5\], got \[2, 4, 5\]"):
+        ScratchLSTM(3, 5)(torch.randn(4, 6, 3), (h0, c0))
+
+
+def test_empty_sequence_is_refused():  # SL04
+    with pytest.raises(ValueError, match="seq_len >= 1"):
+        ScratchLSTM(3, 5)(torch.randn(2, 0, 3))
+
+
+def test_empty_batch_still_works():  # SL05 stays correct
+    output, (h_n, c_n) = ScratchLSTM(3, 5)(torch.randn(0, 2, 3))
+    assert output.shape == (0, 2, 5) and h_n.shape == (1, 0, 5) and c_n.shape == (1, 0, 5)
+
+
+def test_given_state_is_used_per_sequence():  # SL02's correct use: each sequence starts from its own state
+    reference, scratch = nn.LSTM(3, 5, batch_first=True), ScratchLSTM(3, 5)
+    scratch.copy_weights_from(reference)
+    x, h0, c0 = torch.randn(4, 6, 3), torch.randn(1, 4, 5), torch.randn(1, 4, 5)
+    torch.testing.assert_close(scratch(x, (h0, c0))[0], reference(x, (h0, c0))[0], atol=1e-5, rtol=0)
