@@ -44,6 +44,9 @@ CHROMIUM_FLAGS = [
 ]
 ENABLE_VARIABLE = "COURSE_BROWSER_TESTS"
 STARTUP_TIMEOUT_S = 60
+# How many notebooks run at once in their own tabs and kernels: enough to overlap the waiting, few enough
+# that a 2-core machine finishes each well within wait_for_run_all's timeout.
+SIDE_BY_SIDE = int(os.environ.get("COURSE_BROWSER_SIDE_BY_SIDE", "3"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -227,8 +230,8 @@ class NotebookRun:
 def ran_notebook(browser, lab, artifacts):
     """ran_notebook(name): the notebook opened in its own tab after Restart Kernel and Run All Cells.
 
-    On the first call every notebook in NOTEBOOKS (and `name`) is opened and run side by side, one tab and
-    one kernel each, which saves most of a minute; the tests that look at a notebook share its tab. A
+    The first call opens and runs `name` and every notebook in NOTEBOOKS, SIDE_BY_SIDE at a time, one tab
+    and one kernel each, which overlaps their waiting; the tests that look at a notebook share its tab. A
     failure to open or run a notebook is reported by every test that asks for it.
     """
     runs: dict[str, NotebookRun | str] = {}  # a str: why the notebook could not be opened or run
@@ -247,24 +250,27 @@ def ran_notebook(browser, lab, artifacts):
 
     def run(name: str) -> NotebookRun:
         if name not in runs:
-            started = {}
-            for each in dict.fromkeys([*NOTEBOOKS, name]):
-                if each in runs:
-                    continue
-                context, tab = new_tab(browser)
-                contexts.append(context)
-                shots = Shots(artifacts / f"run-{Path(each).stem}")
-                started[each] = (tab, shots, attempt(each, open_notebook, tab, lab, each))
-            for each, (tab, shots, cells) in started.items():
-                attempt(each, wait_until_open, tab, each, cells, shots)
-                attempt(each, start_restart_and_run_all, tab, shots)
-            for each, (tab, shots, cells) in started.items():
-                code_cells = attempt(each, wait_for_run_all, tab, each, cells, shots)
-                if each not in runs:
-                    runs[each] = NotebookRun(each, tab, cells, code_cells, shots)
+            waiting = [each for each in dict.fromkeys([name, *NOTEBOOKS]) if each not in runs]
+            for start in range(0, len(waiting), SIDE_BY_SIDE):
+                run_side_by_side(waiting[start : start + SIDE_BY_SIDE])
         if isinstance(runs[name], str):
             pytest.fail(runs[name], pytrace=False)
         return runs[name]
+
+    def run_side_by_side(names: list[str]) -> None:
+        started = {}
+        for each in names:
+            context, tab = new_tab(browser)
+            contexts.append(context)
+            shots = Shots(artifacts / f"run-{Path(each).stem}")
+            started[each] = (tab, shots, attempt(each, open_notebook, tab, lab, each))
+        for each, (tab, shots, cells) in started.items():
+            attempt(each, wait_until_open, tab, each, cells, shots)
+            attempt(each, start_restart_and_run_all, tab, shots)
+        for each, (tab, shots, cells) in started.items():
+            code_cells = attempt(each, wait_for_run_all, tab, each, cells, shots)
+            if each not in runs:
+                runs[each] = NotebookRun(each, tab, cells, code_cells, shots)
 
     try:
         yield run
