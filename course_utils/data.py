@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import random
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -57,34 +59,74 @@ def load_emotion_tweets(path: str | Path | None = None, labels: list[str] | None
         labels: keep only these classes, e.g. ``["neutral", "worry", "happiness"]``;
             the index is reset to 0..n-1. ``None`` keeps every class.
 
+    What the loader tidies, and says so (a ``UserWarning``), so that a real file works as it is:
+
+    * labels lose stray spaces and capitals (``" Worry"`` is ``"worry"``);
+    * rows without a label are dropped, with a warning (the last line of Kaggle's file has
+      neither an id nor a label); the ids then become numbers again;
+    * every column is read as text where it should be: a tweet ``"007"`` stays ``"007"``;
+    * rows with an empty tweet are kept, with a warning (an empty field, or a row with too few fields).
+
     Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: the file lacks one of the three columns, or ``labels`` names a class
-            that the file does not contain.
+        FileNotFoundError: ``path`` (or ``COURSE_TWEETS``) names no file.
+        ValueError: the file is not UTF-8 text, lacks one of the three columns, or ``labels``
+            is empty or names a class that the file does not contain.
     """
+    from_env = path is None and not using_bundled_tweets()
     if path is None:
         path = os.environ.get(TWEETS_ENV_VAR, "") or bundled_path()
-    csv_path = Path(path)
+    csv_path = Path(path).expanduser()
     if not csv_path.is_file():
+        named_by = f" (named by the environment variable {TWEETS_ENV_VAR})" if from_env else ""
         raise FileNotFoundError(
-            f"No tweet file at {csv_path}. Download tweet_emotions.csv from Kaggle's "
+            f"No tweet file at {csv_path}{named_by}. Download tweet_emotions.csv from Kaggle's "
             "'Emotion Detection from Text' dataset and pass its path, or call "
             "load_emotion_tweets() with no path to use the bundled synthetic tweets."
         )
-    df = pd.read_csv(csv_path, keep_default_na=False)
+    try:
+        df = pd.read_csv(csv_path, keep_default_na=False, dtype={"sentiment": str, "content": str})
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{csv_path} is not UTF-8 text (byte {error.start}: {error.reason}); save it as UTF-8, "
+            "e.g. 'CSV UTF-8' in a spreadsheet program"
+        ) from error
     missing = [column for column in TWEET_COLUMNS if column not in df.columns]
     if missing:
         raise ValueError(
             f"{csv_path} is missing the column(s) {missing}; expected the columns {list(TWEET_COLUMNS)}"
         )
-    df = df[list(TWEET_COLUMNS)]
+    df = _tidy(df[list(TWEET_COLUMNS)], csv_path.name)
     if labels is not None:
         if isinstance(labels, str):
             raise TypeError(f"labels must be a list of class names, got the string {labels!r}")
-        unknown = sorted(set(labels) - set(df["sentiment"]))
+        if len(labels) == 0:
+            raise ValueError("labels is empty; name the classes to keep, e.g. list(THREE_CLASSES), or pass None")
+        unknown = sorted(set(labels) - set(df["sentiment"]), key=str)
         if unknown:
             raise ValueError(f"labels {unknown} do not occur in {csv_path.name}; it has {sorted(set(df['sentiment']))}")
         df = df[df["sentiment"].isin(labels)].reset_index(drop=True)
+    return df
+
+
+def _tidy(df: pd.DataFrame, filename: str) -> pd.DataFrame:
+    """Clean labels, drop unlabelled rows and warn about empty tweets (see ``load_emotion_tweets``)."""
+    df = df.assign(sentiment=df["sentiment"].str.strip().str.lower())
+    unlabelled = df["sentiment"] == ""
+    if unlabelled.any():
+        rows = [index + 1 for index in df.index[unlabelled][:5]]  # counted from 1, after the header
+        message = f"{filename}: dropped {unlabelled.sum()} row(s) without a sentiment label (rows {rows})"
+        warnings.warn(message, stacklevel=3)
+        df = df[~unlabelled].reset_index(drop=True)
+    try:  # an unlabelled row's empty id made the ids text; without it they are numbers again
+        df = df.assign(tweet_id=pd.to_numeric(df["tweet_id"]))
+    except (ValueError, TypeError):
+        pass  # ids that are not numbers stay text
+    empty = (df["content"].str.strip() == "").sum()
+    if empty:
+        warnings.warn(
+            f"{filename}: {empty} row(s) have no tweet text (an empty field, or a row with too few fields)",
+            stacklevel=3,
+        )
     return df
 
 
@@ -108,6 +150,8 @@ def split_dataframe(
     """
     fractions = {"train": train, "val": val, "test": test}
     for name, value in fractions.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number between 0 and 1, got {type(value).__name__} {value!r}")
         if not 0 < value < 1:
             raise ValueError(f"{name} must be a fraction between 0 and 1, got {value}")
     if abs(train + val + test - 1.0) > 1e-6:

@@ -1,7 +1,9 @@
+import os
+
 import pandas as pd
 import pytest
 
-from course_utils import load_emotion_tweets, make_symbol_sequences, split_dataframe
+from course_utils import load_emotion_tweets, make_symbol_sequences, split_dataframe, tokenize
 from course_utils.data import THREE_CLASSES, bundled_path
 
 
@@ -142,3 +144,77 @@ def test_course_tweets_naming_a_missing_file_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_TWEETS", str(tmp_path / "nope.csv"))
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         load_emotion_tweets()
+
+
+# --- Hostile and real-world CSV files (review-reliability A, CS, RD, SP cases) ---
+
+def write_csv(tmp_path, text: str, name: str = "tweets.csv", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_a_home_relative_path_is_expanded(tmp_path, monkeypatch):  # A04
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_csv(tmp_path, "tweet_id,sentiment,content\n1,worry,oh no\n")
+    assert list(load_emotion_tweets("~/tweets.csv")["content"]) == ["oh no"]
+
+
+def test_an_empty_labels_list_is_an_error():  # A06
+    with pytest.raises(ValueError, match="labels is empty"):
+        load_emotion_tweets(bundled_path(), labels=[])
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("tweet_id,sentiment,content\n1,worry,café\n", "latin-1"),        # CS08
+    ("tweet_id,sentiment,content\n1,worry,hi\n", "utf-16"),           # CS09
+    ("tweet_id,sentiment,content\n1,worry,\u201chi\u201d\n", "cp1252"),  # CS10
+])
+def test_a_file_that_is_not_utf8_is_named_with_a_hint(tmp_path, text, encoding):
+    path = write_csv(tmp_path, text, encoding=encoding)
+    with pytest.raises(ValueError, match="is not UTF-8 text .*save it as UTF-8") as info:
+        load_emotion_tweets(path)
+    assert str(path) in str(info.value)
+
+
+def test_numeric_looking_tweets_stay_text(tmp_path):  # CS14, CS16
+    path = write_csv(tmp_path, "tweet_id,sentiment,content\n1,worry,1e5\n2,fun,007\n")
+    df = load_emotion_tweets(path)
+    assert list(df["content"]) == ["1e5", "007"]
+    assert [tokenize(text) for text in df["content"]] == [["1e5"], ["007"]]
+
+
+def test_rows_without_a_label_are_dropped_with_a_warning(tmp_path):  # CS19, RD06
+    path = write_csv(tmp_path, "tweet_id,sentiment,content\n1,worry,oh no\n2,happiness,yay\n,,Hello there\n")
+    with pytest.warns(UserWarning, match=r"dropped 1 row\(s\) without a sentiment label \(rows \[3\]\)"):
+        df = load_emotion_tweets(path)
+    assert list(df["sentiment"]) == ["worry", "happiness"]
+    assert df["tweet_id"].dtype == "int64"  # the empty id no longer turns the ids into text
+
+
+def test_labels_lose_stray_spaces_and_capitals(tmp_path):  # CS20
+    path = write_csv(tmp_path, "tweet_id,sentiment,content\n1,worry,a\n2, worry,b\n3,Worry,c\n")
+    assert len(load_emotion_tweets(path, labels=["worry"])) == 3
+
+
+def test_empty_tweets_are_kept_with_a_warning(tmp_path):  # CS17, CS22
+    path = write_csv(tmp_path, "tweet_id,sentiment,content\n1,worry,a\n2,fun\n")
+    with pytest.warns(UserWarning, match=r"1 row\(s\) have no tweet text"):
+        df = load_emotion_tweets(path)
+    assert list(df["content"]) == ["a", ""]
+
+
+def test_split_fractions_must_be_numbers(tweets):  # SP04
+    with pytest.raises(TypeError, match="train must be a number between 0 and 1, got str '0.7'"):
+        split_dataframe(tweets, train="0.7")
+
+
+REAL_TWEETS = os.environ.get("COURSE_TWEETS", "")  # read before the fixture above hides it
+
+
+@pytest.mark.skipif(not REAL_TWEETS, reason="set COURSE_TWEETS to Kaggle's tweet_emotions.csv to run this")
+def test_kaggles_real_file_loads_cleanly():  # RD02, RD06 (the file itself is never part of the repository)
+    with pytest.warns(UserWarning, match="without a sentiment label"):
+        df = load_emotion_tweets(REAL_TWEETS)
+    assert df["tweet_id"].dtype == "int64" and "" not in set(df["sentiment"])
+    assert df["sentiment"].nunique() == 13
