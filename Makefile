@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 # sleep instead of spinning (much faster on a busy 2-core machine, same numbers).
 NB_ENV := OMP_WAIT_POLICY=PASSIVE COURSE_DEVICE=cpu PYTHONHASHSEED=0 COURSE_UTILS_PROGRESS=0 TQDM_DISABLE=1 MPLBACKEND=module://matplotlib_inline.backend_inline
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-# The solution notebooks of the take-home assignments: checked and refreshed like the course notebooks.
-ASSIGNMENTS := $(sort $(wildcard notebooks/assignments/*.ipynb))
+# The solution notebooks of the take-home assignments (the teacher's material, outside notebooks/):
+# checked and refreshed like the course notebooks.
+ASSIGNMENTS := $(sort $(wildcard teacher/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab test test-browser unit lint nbval nbval-other-cpu refresh canary student grade bench clean
@@ -75,18 +76,23 @@ refresh: $(STAMP)
 	$(BIN)/python tests/scrub_paths.py $(NOTEBOOKS) $(ASSIGNMENTS)
 
 # Take-home assignments (README: "Take-home assignments"). `make student` writes the notebooks to hand out
-# into student/ (never overwriting one: FORCE=1 replaces them). `make grade SUBMISSIONS="a.ipynb b.ipynb"`
-# runs completed notebooks with the hidden tests and prints a score table (GRADES=grades.csv also
-# appends the scores to a CSV file).
+# into student/ (never overwriting one: FORCE=1 replaces them; SOLUTIONS="a1 a3" or "all" lets solution()
+# print the teacher's code, for self-study). `make grade SUBMISSIONS="a.ipynb b.ipynb"` grades completed
+# notebooks one by one (sandboxed when bwrap is installed) and prints a table per submission
+# (GRADES=grades.csv also appends the rows to a CSV file, FEEDBACK=folder writes a notebook per student).
 STUDENT_DIR := student
+SOLUTIONS :=
 SUBMISSIONS :=
 GRADES :=
+FEEDBACK :=
 student: $(STAMP)
-	$(BIN)/python -m course_utils.assignments student notebooks/assignments -o $(STUDENT_DIR) $(if $(FORCE),--force)
+	$(BIN)/python -m course_utils.assignments student teacher/assignments -o $(STUDENT_DIR) $(if $(FORCE),--force) \
+		$(if $(SOLUTIONS),--solutions $(SOLUTIONS))
 
 grade: $(STAMP)
-	@if [ -z "$(SUBMISSIONS)" ]; then echo 'usage: make grade SUBMISSIONS="path/to/A1_....ipynb ..." [GRADES=grades.csv]'; exit 2; fi
-	$(BIN)/python -m course_utils.assignments grade notebooks/assignments $(SUBMISSIONS) $(if $(GRADES),--csv $(GRADES))
+	@if [ -z "$(SUBMISSIONS)" ]; then echo 'usage: make grade SUBMISSIONS="path/to/A1_....ipynb ..." [GRADES=grades.csv] [FEEDBACK=folder]'; exit 2; fi
+	$(BIN)/python -m course_utils.assignments grade teacher/assignments $(SUBMISSIONS) $(if $(GRADES),--csv $(GRADES)) \
+		$(if $(FEEDBACK),--feedback $(FEEDBACK))
 
 # Performance (README: "Performance"): are the course's speed lessons true, and do the notebooks fit the
 # class's time budget? Prints a table and writes it to bench-results/ (about 3 minutes on a 2-core CPU).
