@@ -15,6 +15,30 @@ def _real_token_mask(x: torch.Tensor, lengths: torch.Tensor | None, pad_index: i
     return positions.unsqueeze(0) < lengths.to(x.device).unsqueeze(1)  # [batch, seq_len]
 
 
+def _check_batch(x: torch.Tensor, lengths: torch.Tensor | None, vocab_size: int) -> None:
+    """Raise a clear error unless ``x`` is ids ``[batch, seq_len]`` in ``0..vocab_size-1`` and ``lengths`` fits it."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"token ids must be a LongTensor [batch, seq_len], got {type(x).__name__}")
+    if x.dim() != 2:
+        raise ValueError(f"token ids must have shape [batch, seq_len], got {tuple(x.shape)}; "
+                         "for a single sequence pass x.unsqueeze(0)")
+    if x.numel() and not x.is_meta and not x.is_floating_point():
+        bad = x[(x < 0) | (x >= vocab_size)]
+        if bad.numel():
+            raise ValueError(f"token id {int(bad[0])} is outside the vocabulary: ids must be in "
+                             f"0..{vocab_size - 1} (vocab_size={vocab_size})")
+    if lengths is None:
+        return
+    if not isinstance(lengths, torch.Tensor) or lengths.is_floating_point() or lengths.dim() != 1:
+        got = f"{lengths.dtype} of shape {tuple(lengths.shape)}" if isinstance(lengths, torch.Tensor) \
+            else type(lengths).__name__
+        raise TypeError(f"lengths must be an integer tensor [batch] (e.g. torch.tensor([...])), got {got}")
+    if len(lengths) != x.size(0):
+        raise ValueError(f"lengths has {len(lengths)} entries for a batch of {x.size(0)} sequences")
+    if lengths.numel() and not lengths.is_meta and int(lengths.max()) > x.size(1):
+        raise ValueError(f"a length of {int(lengths.max())} exceeds seq_len {x.size(1)} (the width of x)")
+
+
 class BagOfEmbeddingsClassifier(nn.Module):
     """Embed every token, pool the embeddings (ignoring padding), then a small feed-forward net.
 
@@ -36,6 +60,8 @@ class BagOfEmbeddingsClassifier(nn.Module):
         super().__init__()
         if pooling not in self.POOLINGS:
             raise ValueError(f"pooling must be one of {self.POOLINGS}, got {pooling!r}")
+        if vocab_size < 1 or num_classes < 1:
+            raise ValueError(f"vocab_size and num_classes must be >= 1, got {vocab_size} and {num_classes}")
         self.pad_index = pad_index
         self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_index)
@@ -44,6 +70,7 @@ class BagOfEmbeddingsClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x``: LongTensor ``[batch, seq_len]``; returns logits ``[batch, num_classes]``."""
+        _check_batch(x, lengths, self.embedding.num_embeddings)
         mask = _real_token_mask(x, lengths, self.pad_index).unsqueeze(-1)  # [batch, seq_len, 1]
         embedded = self.embedding(x) * mask  # [batch, seq_len, embed_dim]
         pooled = embedded.sum(dim=1)  # [batch, embed_dim]
@@ -69,7 +96,9 @@ class LSTMClassifier(nn.Module):
         pad_index: id of ``<PAD>``.
 
     The sequences are packed with ``pack_padded_sequence``, so the LSTM never reads padding:
-    a sequence's logits do not depend on how much padding its batch added.
+    a sequence's logits do not depend on how much padding its batch added. (Packing is what makes
+    ``h_n`` and the backward direction right; a forward LSTM's outputs at real positions would be
+    the same without it.)
     """
 
     POOLINGS = ("last", "avg", "max")
@@ -82,6 +111,8 @@ class LSTMClassifier(nn.Module):
             raise ValueError(f"pooling must be one of {self.POOLINGS}, got {pooling!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if num_outputs < 1:
+            raise ValueError(f"num_outputs must be >= 1, got {num_outputs}")
         self.pooling = pooling
         self.pad_index = pad_index
         self.num_directions = 2 if bidirectional else 1
@@ -94,11 +125,12 @@ class LSTMClassifier(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``x``: LongTensor ``[batch, seq_len]``; ``lengths``: true lengths ``[batch]``
         (computed from the padding if ``None``). Returns logits ``[batch]`` or ``[batch, num_outputs]``."""
+        _check_batch(x, lengths, self.embedding.num_embeddings)
         if lengths is None:
             lengths = (x != self.pad_index).sum(dim=1)
         lengths = lengths.cpu()  # pack_padded_sequence wants the lengths on the CPU
         if lengths.numel() and int(lengths.min()) < 1:
-            raise ValueError("every sequence needs length >= 1; found a length of 0")
+            raise ValueError(f"every sequence needs length >= 1; found a length of {int(lengths.min())}")
         embedded = self.dropout(self.embedding(x))  # [batch, seq_len, embed_dim]
         packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
         packed_out, (h_n, _) = self.lstm(packed)  # h_n: [layers * directions, batch, hidden]

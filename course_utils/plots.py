@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from course_utils.training import History
@@ -31,6 +32,11 @@ def plot_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], labels: 
 
     ``labels[i]`` is the name of class ``i``. ``normalize="true"`` shows per-class recall instead of counts.
     """
+    seen = set(np.asarray(y_true).ravel().tolist()) | set(np.asarray(y_pred).ravel().tolist())
+    unknown = sorted((c for c in seen if c not in range(len(labels))), key=str)
+    if unknown:  # sklearn would silently leave these samples out of the matrix
+        raise ValueError(f"y_true/y_pred contain classes {unknown}, but labels names {len(labels)} classes "
+                         f"(ids 0..{len(labels) - 1}); pass one name per class")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
     ConfusionMatrixDisplay.from_predictions(

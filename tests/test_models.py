@@ -95,3 +95,80 @@ def test_lstm_rejects_zero_lengths_and_bad_dropout():
         model(torch.tensor([[1, 2], [0, 0]]), torch.tensor([2, 0]))
     with pytest.raises(ValueError, match="dropout must be in"):
         LSTMClassifier(10, 8, 6, dropout=1.5)
+
+
+# Bad input: a clear error that names what was wrong (cases of review-reliability.md in brackets).
+MODELS = {
+    "bag": lambda: BagOfEmbeddingsClassifier(10, 4, 5, 3, pooling="mean"),
+    "lstm": lambda: LSTMClassifier(10, 4, 5, num_outputs=3, pooling="avg"),
+}
+THREE_ROWS = torch.tensor([[2, 3, 0, 0], [4, 5, 6, 0], [7, 8, 9, 1]])
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+@pytest.mark.parametrize("x", [torch.tensor([2, 3, 4, 5]), torch.tensor([2, 3, 4]), torch.tensor(3)],
+                         ids=["1-D, len == embed_dim", "1-D", "0-D"])
+def test_unbatched_token_ids_are_refused(model_name, x):  # B10, B11, B21, L07, L08
+    with pytest.raises(ValueError, match=r"\[batch, seq_len\].*unsqueeze\(0\)"):
+        MODELS[model_name]()(x)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+def test_token_ids_must_be_a_tensor(model_name):
+    with pytest.raises(TypeError, match="LongTensor"):
+        MODELS[model_name]()([[2, 3]])
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+@pytest.mark.parametrize("bad_id", [10, -1])
+def test_out_of_vocabulary_id_is_named_with_vocab_size(model_name, bad_id):  # B07, B08, L19
+    x = THREE_ROWS.clone()
+    x[1, 1] = bad_id
+    with pytest.raises(ValueError, match=rf"token id {bad_id} .*0\.\.9 \(vocab_size=10\)"):
+        MODELS[model_name]()(x)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+@pytest.mark.parametrize("lengths", [torch.tensor([2]), torch.tensor([2, 3]), torch.tensor([2, 3, 4, 4])],
+                         ids=["1 for 3 rows", "2 for 3 rows", "4 for 3 rows"])
+def test_lengths_must_have_one_entry_per_row(model_name, lengths):  # B12, L03
+    with pytest.raises(ValueError, match=f"lengths has {len(lengths)} entries for a batch of 3"):
+        MODELS[model_name]()(THREE_ROWS, lengths)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+@pytest.mark.parametrize("lengths", [[2, 3, 4], torch.tensor([[2], [3], [4]]), torch.tensor([2.7, 3.0, 4.0])],
+                         ids=["list", "2-D", "float"])
+def test_lengths_must_be_a_1d_integer_tensor(model_name, lengths):  # B13, B14, L02, L04
+    with pytest.raises(TypeError, match=r"lengths must be an integer tensor \[batch\]"):
+        MODELS[model_name]()(THREE_ROWS, lengths)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+def test_length_longer_than_the_batch_is_refused(model_name):  # L01 (and B20, now an error too)
+    with pytest.raises(ValueError, match="a length of 5 exceeds seq_len 4"):
+        MODELS[model_name]()(THREE_ROWS, torch.tensor([5, 3, 4]))
+
+
+def test_lstm_names_a_negative_length():  # L17: the message used to say "0" for -1
+    with pytest.raises(ValueError, match="found a length of -1"):
+        MODELS["lstm"]()(THREE_ROWS, torch.tensor([-1, 3, 4]))
+
+
+def test_zero_sizes_are_refused_at_construction():  # B01, B06, L12
+    with pytest.raises(ValueError, match="vocab_size and num_classes must be >= 1, got 0 and 3"):
+        BagOfEmbeddingsClassifier(0, 4, 5, 3)
+    with pytest.raises(ValueError, match="vocab_size and num_classes must be >= 1, got 10 and 0"):
+        BagOfEmbeddingsClassifier(10, 4, 5, 0)
+    with pytest.raises(ValueError, match="num_outputs must be >= 1, got 0"):
+        LSTMClassifier(10, 4, 5, num_outputs=0)
+
+
+@pytest.mark.parametrize("model_name", MODELS)
+def test_checks_do_not_stop_meta_tensors_or_empty_sequences(model_name):  # B15, L06, B17
+    with torch.device("meta"):  # "last" pooling: PyTorch's own pad_packed_sequence cannot run on meta
+        model = BagOfEmbeddingsClassifier(10, 4, 5, 3) if model_name == "bag" else LSTMClassifier(10, 4, 5, 3)
+        x = torch.zeros(3, 4, dtype=torch.long)
+    assert model(x, torch.tensor([1, 2, 3])).device.type == "meta"
+    if model_name == "bag":
+        assert MODELS["bag"]()(torch.zeros(2, 0, dtype=torch.long)).shape == (2, 3)

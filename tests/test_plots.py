@@ -26,3 +26,9 @@ def test_plot_confusion_matrix_counts_and_labels():
     assert texts == ["1", "1", "0", "0", "1", "0", "1", "0", "1"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["neutral", "worry", "happiness"]
     plt.close("all")
+
+
+def test_plot_confusion_matrix_refuses_classes_without_a_name():  # PL04: they used to vanish silently
+    with pytest.raises(ValueError, match=r"classes \[5\], but labels names 3 classes \(ids 0\.\.2\)"):
+        plot_confusion_matrix([0, 1, 2, 5, 5, 5], [0, 1, 2, 5, 5, 5], ["a", "b", "c"])
+    plt.close("all")
