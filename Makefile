@@ -52,7 +52,7 @@ test-browser: $(STAMP)
 	COURSE_BROWSER_TESTS=1 COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check course_utils tests notebooks benchmarks
+	$(BIN)/ruff check course_utils tests notebooks teacher benchmarks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules course_utils tests

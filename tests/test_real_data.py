@@ -19,8 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_FILE = os.environ.get("COURSE_REAL_TWEETS", "")
+# the course notebooks and the solution notebooks of the take-home assignments
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
-    (ROOT / "notebooks" / "assignments").glob("*.ipynb")
+    (ROOT / "teacher" / "assignments").glob("*.ipynb")
 )
 # The settings of `make test` (Makefile NB_ENV), plus the real-data switch.
 NOTEBOOK_ENV = {

@@ -14,7 +14,8 @@ import pytest
 from tests.scrub_paths import path_rules, scrub_text
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+# the course notebooks and the teacher's solution notebooks of the assignments
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb")) + sorted((ROOT / "teacher").rglob("*.ipynb"))
 NOTEBOOKS = [path for path in NOTEBOOKS if ".ipynb_checkpoints" not in path.parts]
 
 # An absolute path under a folder that only exists on the machine that ran the notebook.
@@ -37,7 +38,7 @@ def output_strings(value):
             yield from output_strings(item)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_stored_outputs_hold_no_absolute_path_of_the_executing_machine(path):
     found = []
     for index, cell in enumerate(json.loads(path.read_text())["cells"]):
