@@ -311,3 +311,12 @@ def test_tokenize_time_grows_linearly_on_repeated_patterns(unit):
     start = time.process_time()
     tokenize(long_text)
     assert time.process_time() - start < 2  # about 0.1 s expected; quadratic would take minutes
+
+
+TWEET_ALPHABET = "abcXYZ019 '@#:;()<3&!?.,/_-\n\u00e9\U0001F600"
+
+
+@given(st.text(alphabet=TWEET_ALPHABET))
+def test_tokenizing_loses_no_visible_character_of_the_normalized_text(text):  # HY13, after normalize_text
+    tokens = tokenize(text)
+    assert "".join(tokens).lower() == "".join(normalize_text(text).split()).lower()
