@@ -1,4 +1,5 @@
 import os
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -218,3 +219,13 @@ def test_kaggles_real_file_loads_cleanly():  # RD02, RD06 (the file itself is ne
         df = load_emotion_tweets(REAL_TWEETS)
     assert df["tweet_id"].dtype == "int64" and "" not in set(df["sentiment"])
     assert df["sentiment"].nunique() == 13
+
+
+@pytest.mark.skipif(not REAL_TWEETS, reason="set COURSE_TWEETS to Kaggle's tweet_emotions.csv to run this")
+def test_kaggles_entities_become_characters_and_hearts_survive():  # RD03, RD04, RD05
+    with pytest.warns(UserWarning):
+        tokens = [tokenize(text) for text in load_emotion_tweets(REAL_TWEETS)["content"]]
+    counts = Counter(token for tweet in tokens for token in tweet)
+    assert counts["quot"] == counts["lt"] == counts["gt"] == 0 and counts[";3"] == 0
+    assert sum("<3" in tweet for tweet in tokens) > 250  # 298 tweets keep their heart
+    assert counts["\ufffd"] > 0 and counts["¿"] == counts["½"] == 0
