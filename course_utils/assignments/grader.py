@@ -30,6 +30,7 @@ import re
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -231,7 +232,7 @@ def sandbox_command(work: Path, hidden: list[Path]) -> list[str] | None:
     if bwrap is None:
         return None
     command = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--new-session"]
     needed = [work, Path(sys.prefix), PACKAGE_DIR]  # never hide what the kernel needs to run
     for folder in sorted({path.resolve() for path in hidden if path.exists()}):
         if folder.is_dir() and not any(_inside(path, folder) for path in needed):
@@ -245,8 +246,6 @@ def bwrap_works() -> bool:
         command = sandbox_command(Path(folder), [])
         if command is None:
             return False
-        import subprocess  # noqa: PLC0415 - only for this probe
-
         return subprocess.run([*command, "true"], capture_output=True, timeout=30).returncode == 0
 
 
@@ -273,7 +272,10 @@ def _kernel_manager(work: Path, prefix: list[str] | None):
             command, kwargs = await super()._async_pre_start_kernel(**kwargs)
             inherited = kwargs.get("env") or {}
             kwargs["env"] = {**{k: v for k, v in inherited.items() if k.startswith("JPY_")}, **environment}
-            return [*(prefix or []), *command], kwargs
+            kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL  # nothing on the teacher's terminal
+            if prefix:  # in its own process namespace the kernel's parent is pid 1: it must not watch it
+                return [*prefix, "env", "-u", "JPY_PARENT_PID", *command], kwargs
+            return command, kwargs
 
     return GradingKernelManager
 
