@@ -226,6 +226,6 @@ def test_kaggles_entities_become_characters_and_hearts_survive():  # RD03, RD04,
     with pytest.warns(UserWarning):
         tokens = [tokenize(text) for text in load_emotion_tweets(REAL_TWEETS)["content"]]
     counts = Counter(token for tweet in tokens for token in tweet)
-    assert counts["quot"] == counts["lt"] == counts["gt"] == 0 and counts[";3"] == 0
+    assert counts["quot"] == counts[";3"] == 0  # ("lt" and "gt" remain: real tweets write "i gt there")
     assert sum("<3" in tweet for tweet in tokens) > 250  # 298 tweets keep their heart
     assert counts["\ufffd"] > 0 and counts["¿"] == counts["½"] == 0
