@@ -96,7 +96,9 @@ def as_token_ids(ids, name: str = "ids") -> torch.Tensor:
     if ids.dim() != 1:
         raise ValueError(f"{name} must be 1-D, got shape {tuple(ids.shape)}")
     if len(ids) > 0 and (ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool):
-        raise TypeError(f"{name} must hold int token ids, got {ids.dtype} values: {ids[:5].tolist()}")
+        shown = [round(value, 4) for value in ids[:5].tolist()]
+        raise TypeError(f"{name} must hold int token ids, got {ids.dtype} values {shown} "
+                        "(if they are whole numbers, cast them with .long() on purpose)")
     if len(ids) > 0 and not ids.is_meta and ids.min() < 0:
         raise ValueError(f"{name} holds a negative token id ({int(ids.min())}); ids index a vocabulary from 0")
     return ids.long()
@@ -108,10 +110,12 @@ def as_labels(labels: Sequence, dtype: torch.dtype = torch.long) -> torch.Tensor
         if not isinstance(label, Number | torch.Tensor):
             raise TypeError(f"label {position} must be a number (a class index), got {type(label).__name__} {label!r}")
     values = torch.tensor(labels)  # the dtype the values need: int64 for ints, float32 for fractions
-    if values.is_floating_point() and values.isnan().any():
-        raise ValueError(f"label {int(values.isnan().nonzero()[0])} is NaN; every item needs a label")
+    if values.is_floating_point() and not values.isfinite().all():
+        position = int((~values.isfinite()).nonzero()[0])
+        raise ValueError(f"label {position} is {values[position].item()}; every item needs a finite label")
     if values.is_floating_point() and not dtype.is_floating_point and not torch.equal(values, values.round()):
-        raise ValueError(f"labels must be whole class indices for {dtype}, got {values.tolist()[:5]}; "
+        shown = [round(value, 4) for value in values[:5].tolist()]
+        raise ValueError(f"labels must be whole class indices for {dtype}, got {shown}; "
                          "for float targets (BCEWithLogitsLoss) use label_dtype=torch.float")
     return values.to(dtype)
 
