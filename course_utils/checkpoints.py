@@ -21,6 +21,15 @@ def _check_module(model) -> None:
         raise TypeError(f"model must be an nn.Module (your network), got {type(model).__name__}")
 
 
+def _file_mode(path: Path) -> int:
+    """The permissions a checkpoint should get: the old file's, else what ``open()`` would give."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _check_archive(path: Path) -> None:
     """Refuse a file that is not a whole, undamaged zip archive (``torch.save`` writes one)."""
     if not zipfile.is_zipfile(path):
@@ -81,6 +90,7 @@ def save_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.O
         os.remove(stale)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(handle)
+    os.chmod(temporary, _file_mode(path))  # mkstemp makes a private 0600 file; others may need to read it
     try:
         torch.save(checkpoint, temporary)
         os.replace(temporary, path)  # atomic: the old file stays until the new one is complete

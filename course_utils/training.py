@@ -141,7 +141,7 @@ def evaluate(model: nn.Module, loader, loss_fn=None, device: torch.device | str 
             if loss_fn is not None:
                 total_loss += loss_fn(logits, y).item() * len(y)
             y_pred += class_predictions(logits).cpu().tolist()
-            y_true += y.long().cpu().tolist()
+            y_true += y.round().long().cpu().tolist()  # a soft label such as 0.7 counts as class 1
     if not y_true:
         raise ValueError("the loader gave no batches to evaluate")
     correct = sum(int(t == p) for t, p in zip(y_true, y_pred, strict=True))

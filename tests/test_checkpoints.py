@@ -158,3 +158,17 @@ def test_saving_onto_something_that_is_not_a_file_is_refused(tmp_path):  # K23, 
         with pytest.raises(ValueError, match="is not a regular file"):
             save_checkpoint(target, nn.Linear(1, 1))
     assert fifo.is_fifo()
+
+
+def test_a_checkpoint_gets_ordinary_file_permissions(tmp_path):  # K28
+    old_umask = os.umask(0o022)
+    try:
+        fresh = save_checkpoint(tmp_path / "fresh.pt", nn.Linear(1, 1))
+        assert fresh.stat().st_mode & 0o777 == 0o644  # what open() gives under umask 022, not mkstemp's 0600
+        shared = tmp_path / "shared.pt"
+        save_checkpoint(shared, nn.Linear(1, 1))
+        shared.chmod(0o664)
+        save_checkpoint(shared, nn.Linear(1, 1), epoch=2)
+        assert shared.stat().st_mode & 0o777 == 0o664  # overwriting keeps the old file's mode
+    finally:
+        os.umask(old_umask)

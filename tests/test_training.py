@@ -273,3 +273,18 @@ def test_fit_refuses_the_meta_device_before_moving_the_model():  # F12
         fit(model, train, val, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
             device="meta")
     assert model.embedding.weight.device.type == "cpu"
+
+
+def test_soft_float_labels_count_as_their_nearest_class():  # F15
+    class Fixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dummy = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x, lengths=None):
+            return torch.tensor([2.0, -1.0, 0.5])[: len(x)]
+
+    dataset = SequenceDataset([[1]] * 3, [0.7, 0.2, 0.9])
+    loader = DataLoader(dataset, batch_size=3, collate_fn=lambda b: collate_batch(b, label_dtype=torch.float))
+    result = evaluate(Fixed(), loader, nn.BCEWithLogitsLoss())
+    assert result["y_true"] == [1, 0, 1] and result["accuracy"] == 1.0
