@@ -163,3 +163,34 @@ def test_sandbox_prefix_hides_the_teachers_folders(tmp_path):
     probe = subprocess.run([*command, sys.executable, "-c", f"import os; print(os.listdir({str(TEACHER)!r}))"],
                            capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "[]", probe
+
+
+def test_feedback_folder_inside_a_submission_folder_is_refused(tmp_path):
+    submission = tmp_path / "alice" / A1.name
+    submission.parent.mkdir()
+    submission.write_text(A1.read_text())
+    before = submission.read_text()
+    assert main(["grade", str(TEACHER), str(submission), "--feedback", str(submission.parent)]) == 1
+    assert submission.read_text() == before
+
+
+def test_each_run_has_its_own_id_in_the_csv(tmp_path):
+    broken = tmp_path / "bob" / A1.name
+    broken.parent.mkdir()
+    broken.write_text("not json")
+    grades = tmp_path / "grades.csv"
+    with contextlib.redirect_stdout(io.StringIO()):
+        for _ in range(2):
+            main(["grade", str(TEACHER), str(broken), "--csv", str(grades)])
+    with open(grades) as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and rows[0]["run_id"] != rows[1]["run_id"] and rows[0]["status"] == "not graded"
+
+
+def test_the_kernel_sees_none_of_the_teachers_environment(tmp_path, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("TEACHER_SECRET", "s3cr3t")
+    manager = grader._kernel_manager(tmp_path, None)(kernel_name="python3")
+    _, launch = asyncio.run(manager._async_pre_start_kernel())
+    assert "TEACHER_SECRET" not in launch["env"] and launch["env"]["HOME"] == str(tmp_path)
