@@ -68,7 +68,8 @@ class ScratchLSTMCell(nn.Module):
     def _checked_state(self, state, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``state`` as ``(h, c)`` if it is a pair of tensors of ``shape``; raise otherwise."""
         if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError(f"state must be a pair (h, c), got {type(state).__name__} of length {len(state)}")
+            length = f" of length {len(state)}" if isinstance(state, (tuple, list)) else ""
+            raise ValueError(f"state must be a pair (h, c), got {type(state).__name__}{length}")
         h, c = state
         if tuple(h.shape) != shape or tuple(c.shape) != shape:
             raise ValueError(f"h and c must each have shape {list(shape)}, got {list(h.shape)} and {list(c.shape)}")
@@ -82,8 +83,8 @@ class ScratchLSTMCell(nn.Module):
         return h, c
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        if x.dim() != 2:
-            raise ValueError(f"x must be [batch, input_size], got shape {list(x.shape)}")
+        if x.dim() != 2 or x.size(1) != self.input_size:
+            raise ValueError(f"x must be [batch, input_size], input_size={self.input_size}, got shape {list(x.shape)}")
         h, c = self._zero_state(x) if state is None else self._checked_state(state, (x.size(0), self.hidden_size))
         gates = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh  # [batch, 4 * hidden]
         return self._update(gates, c)
@@ -106,8 +107,9 @@ class ScratchLSTM(ScratchLSTMCell):
     """
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        if x.dim() != 3 or x.size(1) == 0:
-            raise ValueError(f"x must be [batch, seq_len >= 1, input_size], got shape {list(x.shape)}")
+        if x.dim() != 3 or x.size(1) == 0 or x.size(2) != self.input_size:
+            raise ValueError(f"x must be [batch, seq_len >= 1, input_size], input_size={self.input_size}, "
+                             f"got shape {list(x.shape)}")
         if state is None:
             h, c = self._zero_state(x)
         else:
