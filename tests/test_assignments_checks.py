@@ -291,6 +291,11 @@ def avg_pool_detached(outputs, lengths):  # FP-1
     return (outputs.detach() * mask.to(outputs.device)).sum(1) / lengths.to(outputs.device).unsqueeze(1)
 
 
+def avg_pool_mask_on_lengths_device(outputs, lengths):  # lengths stay on the CPU for packing
+    mask = (torch.arange(outputs.size(1)).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)
+    return (outputs * mask).sum(1) / lengths.unsqueeze(1)
+
+
 def avg_pool_in_place(outputs, lengths):  # FP-2
     for b, n in enumerate(lengths.tolist()):
         outputs[b, n:] = 0
@@ -327,6 +332,7 @@ PLANTED_MISTAKES = [
     ("a3", "q2", avg_pool_over_all_steps, "padded time steps"),
     ("a3", "q2", avg_pool_detached, "not connected"),
     ("a3", "q2", avg_pool_in_place, "changed the outputs"),
+    ("a3", "q2", avg_pool_mask_on_lengths_device, "another device than lengths"),
     ("a3", "q3", StoppingGreaterThan, "counter >= patience"),
 ]
 

@@ -60,11 +60,11 @@ TAMPERING = [
      "changes the checks"),
     (re.compile(r"\btorch(?:\.\w+)+\s*=[^=]|setattr\(\s*torch|builtins|__builtins__"),
      "patches torch or Python's builtins"),
-    (re.compile(r"def\s+__(?:eq|ne|bool|len)__"), "defines an object that compares equal to anything"),
+    (re.compile(r"def\s+__(?:eq|ne|bool)__"), "defines an object that compares equal to anything"),
     (re.compile(r"solution_code|allow_solutions|_course_grader|GRADE A\d|\.ipynb\b"),
      "reaches for the grader's or the teacher's material"),
     (re.compile(r"\bexec\(|sys\.modules|importlib|ctypes|gc\.get_objects|os\._exit|signal\.signal|__closure__|"
-                r"__wrapped__|__globals__|_getframe|f_globals|f_back"),
+                r"__wrapped__|__globals__|_getframe|f_globals|f_back|tb_frame|\binspect\b"),
      "runs code that can subvert the grading"),
 ]
 
@@ -232,7 +232,7 @@ def sandbox_command(work: Path, hidden: list[Path]) -> list[str] | None:
     if bwrap is None:
         return None
     command = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--new-session"]
+               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--new-session", "--die-with-parent"]
     needed = [work, Path(sys.prefix), PACKAGE_DIR]  # never hide what the kernel needs to run
     for folder in sorted({path.resolve() for path in hidden if path.exists()}):
         if folder.is_dir() and not any(_inside(path, folder) for path in needed):
