@@ -476,7 +476,7 @@ def grade_submission(solution_path: Path, submission: Path, timeout: int = 60, d
             tags = cell.metadata.get("tags", [])
             for out in cell.get("outputs", []):
                 if out.output_type == "error" and "raises-exception" not in tags:
-                    name = nbmeta.grade_id(cell) or f"cell {index}"
+                    name = nbmeta.grade_id(cell) or f"cell {index - 1}"  # the grader's first cell is not theirs
                     report.notes.append(f"{name} raised {_one_line(out.ename)}")
     if feedback_path is not None:
         feedback_path.parent.mkdir(parents=True, exist_ok=True)
