@@ -16,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard teacher/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval nbval-other-cpu refresh canary student grade bench clean
+.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -41,7 +41,7 @@ lab: $(STAMP)
 # `make test` runs the browser tests too when Chromium is installed (CI installs it: .ci/run), and says so
 # when it is not: students need no browser for the other checks.
 CHROMIUM := /usr/bin/chromium
-test: $(STAMP) lint unit nbval nbval-other-cpu
+test: $(STAMP) lint unit nbval nbval-other-cpu nbgrader-check
 	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory test-browser; else \
 		echo "*** SKIPPED the browser tests (make test-browser): no Chromium at $(CHROMIUM)."; \
 		echo "*** To run them: sudo apt-get install chromium chromium-driver"; fi
@@ -67,6 +67,17 @@ nbval: $(STAMP)
 OTHER_CPU_ENV := OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2
 nbval-other-cpu: $(STAMP)
 	$(NB_ENV) $(OTHER_CPU_ENV) $(NBVAL) $(NOTEBOOKS) $(ASSIGNMENTS)
+
+# The real nbgrader (in its own .venv-nbgrader/, versions in tests/requirements-nbgrader.txt) still accepts the
+# teacher's solution notebooks unchanged: generate_assignment, then autograde (full marks for the solutions,
+# none for the blank release). `make unit` skips this test; it takes a few minutes.
+NBGRADER_VENV := .venv-nbgrader
+$(NBGRADER_VENV)/.installed: tests/requirements-nbgrader.txt
+	$(PYTHON) -m venv $(NBGRADER_VENV)
+	$(NBGRADER_VENV)/bin/python -m pip install -r tests/requirements-nbgrader.txt
+	touch $@
+nbgrader-check: $(STAMP) $(NBGRADER_VENV)/.installed
+	COURSE_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader $(BIN)/python -m pytest -q tests/test_assignments_nbgrader.py
 
 # Re-execute every notebook in place so its stored outputs are current (run after any change), then
 # replace this machine's absolute paths in tracebacks with placeholders (tests/scrub_paths.py).
@@ -116,4 +127,4 @@ canary:
 	COURSE_CANARY=1 $(MAKE) --no-print-directory unit nbval VENV=$(CANARY)
 
 clean:
-	rm -rf $(VENV) $(CANARY) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CANARY) $(NBGRADER_VENV) *.egg-info .pytest_cache .ruff_cache
