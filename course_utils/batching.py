@@ -92,7 +92,10 @@ def as_token_ids(ids, name: str = "ids") -> torch.Tensor:
     """
     if isinstance(ids, str):
         raise TypeError(f"{name} must be a sequence of int token ids, got the string {ids!r}")
-    ids = torch.as_tensor(ids)
+    try:
+        ids = torch.as_tensor(ids)
+    except (TypeError, ValueError) as error:  # e.g. a list of token strings, not yet encoded
+        raise TypeError(f"{name} must be a flat sequence of int token ids, got {ids!r:.60}") from error
     if ids.dim() != 1:
         raise ValueError(f"{name} must be 1-D, got shape {tuple(ids.shape)}")
     if len(ids) > 0 and (ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool):
