@@ -23,6 +23,7 @@ import pytest
 
 from .lab_ui import (
     NOTEBOOKS,
+    STUDENT_FOLDER,
     CodeCell,
     Shots,
     open_notebook,
@@ -165,10 +166,24 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory, artifacts):
-    """JupyterLab as `make lab` starts it, serving a temporary copy of notebooks/ (nothing committed changes)."""
+    """JupyterLab as `make lab` starts it, serving a temporary copy of notebooks/ (nothing committed changes),
+    with the student versions of the assignments in its student/ folder."""
     scratch = tmp_path_factory.mktemp("lab")
     notebook_dir = scratch / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebook_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    subprocess.run(  # the assignments as `make student` hands them out
+        [
+            sys.executable,
+            "-m",
+            "course_utils.assignments",
+            "student",
+            str(ROOT / "teacher" / "assignments"),
+            "-o",
+            str(notebook_dir / STUDENT_FOLDER),
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = Lab(notebook_dir, artifacts / "jupyterlab.log")
     try:
         server.start()

@@ -16,7 +16,13 @@ import pytest
 # The course notebooks the tests open and run: every numbered one (a few at a time side by side: see
 # ran_notebook in conftest.py).
 COURSE_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NOTEBOOKS = tuple(sorted(path.name for path in COURSE_NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+TEACHER_ASSIGNMENTS = Path(__file__).resolve().parents[2] / "teacher" / "assignments"
+# The assignments as a student receives them: `make student`'s versions, written into the served folder's
+# student/ by the `lab` fixture (stubs raise NotImplementedError; each check must say "Not done yet", not stop).
+STUDENT_FOLDER = "student"
+NOTEBOOKS = tuple(sorted(path.name for path in COURSE_NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))) + tuple(
+    f"{STUDENT_FOLDER}/{path.name}" for path in sorted(TEACHER_ASSIGNMENTS.glob("*.ipynb"))
+)
 PANEL = ".jp-NotebookPanel:visible"
 ERROR_MARKERS = re.compile(r"Traceback \(most recent call last\)|^\s*Cell In\[\d+\], line \d+", re.M)
 # what ipywidgets prints when no front-end renders it: "interactive(children=(IntSlider(value=5, ..."
