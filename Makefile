@@ -16,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard teacher/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench clean
+.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench site clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -28,6 +28,13 @@ LOCK := requirements-lock.txt
 $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -c $(LOCK) -e '.[test]'
+	@# `git diff` of a notebook shows its cells, not JSON (nbdime; .gitattributes names the driver). The drivers
+	@# are written with this venv's absolute path so that git finds them without an activated venv. Only in the
+	@# course's own git clone (not a download, not a folder inside another repository).
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+		$(BIN)/nbdime config-git --enable && \
+		git config diff.jupyternotebook.command "'$(CURDIR)/$(BIN)/git-nbdiffdriver' diff" && \
+		git config merge.jupyternotebook.driver "'$(CURDIR)/$(BIN)/git-nbmergedriver' merge %O %A %B %L %P"; fi
 	touch $(STAMP)
 
 # JupyterLab as the course runs it; lab-settings/ holds its JupyterLab user settings (no news toast).
@@ -125,6 +132,12 @@ canary:
 	touch $(CANARY)/.installed
 	$(CANARY)/bin/python tests/lock.py diff
 	COURSE_CANARY=1 $(MAKE) --no-print-directory unit nbval VENV=$(CANARY)
+
+# The course as static web pages in _site/ (tools/build_site.py): every notebook with its stored outputs,
+# an index in course order, math as MathML; nothing is fetched from the network. Open _site/index.html.
+SITE_DIR := _site
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py $(SITE_DIR)
 
 clean:
 	rm -rf $(VENV) $(CANARY) $(NBGRADER_VENV) *.egg-info .pytest_cache .ruff_cache
