@@ -50,7 +50,7 @@ def pages(site):
 
 def test_one_page_per_notebook_and_an_index_in_course_order(pages):
     assert set(pages) == {"index.html"} | {nb.stem + ".html" for nb in NOTEBOOKS}
-    linked = re.findall(r'<li><a href="([^"]+)"', pages["index.html"])
+    linked = re.findall(r'<li><a class="notebook" href="([^"]+)"', pages["index.html"])
     assert linked == [nb.stem + ".html" for nb in NOTEBOOKS]
 
 

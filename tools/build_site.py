@@ -145,7 +145,7 @@ def build(notebooks: list[Path], out: Path) -> list[Path]:
         page.write_text(body, encoding="utf-8")
         written.append(page)
     items = "".join(
-        f'<li><a href="{p.stem}.html">{html.escape(title)}</a><br>'
+        f'<li><a class="notebook" href="{p.stem}.html">{html.escape(title)}</a><br>'
         f'{exporter.markdown2html({}, summary).strip().removeprefix("<p>").removesuffix("</p>")}</li>\n'
         for p, (title, summary) in zip(notebooks, titles, strict=True))
     index = out / "index.html"
@@ -157,7 +157,7 @@ INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>PyTorch for NLP: from tensors to LSTMs</title>
 <style>body {{ font-family: sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
-ul {{ list-style: none; padding: 0; }} li {{ margin-bottom: 1em; }} li > a {{ font-weight: bold; }}</style></head>
+ul {{ list-style: none; padding: 0; }} li {{ margin-bottom: 1em; }} a.notebook {{ font-weight: bold; }}</style></head>
 <body><h1>PyTorch for NLP: from tensors to LSTMs</h1>
 <p>The course's notebooks with their stored outputs, in course order. To run them yourself, install the course
 and start JupyterLab with <code>make lab</code> (see the README).</p>
