@@ -4,7 +4,7 @@
 
 OUT gets one page per course notebook, `NN_name.html`, showing the notebook with the outputs and plots
 stored in it (nothing is re-executed; plots are embedded in the page), and `index.html`, which lists the
-notebooks in course order with the title and first sentence of each one's first markdown cell.
+notebooks in course order with the title and opening sentence(s) of each one's first markdown cell.
 The pages load nothing from the network, so they can be read from a USB stick or put on any web server:
 nbconvert's `lab` template is used without its <script> tags (require.js, MathJax, widgets and mermaid
 all come from CDNs), and `$...$` / `$$...$$` math is turned into MathML when the page is built
