@@ -59,7 +59,7 @@ test-browser: $(STAMP)
 	COURSE_BROWSER_TESTS=1 COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check course_utils tests notebooks teacher benchmarks
+	$(BIN)/ruff check course_utils tests notebooks teacher benchmarks tools
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules course_utils tests
@@ -140,4 +140,7 @@ site: $(STAMP)
 	$(BIN)/python tools/build_site.py $(SITE_DIR)
 
 clean:
+	@# the notebook diff driver lives in .venv: switch it off with it, so that plain `git diff` keeps working
+	if [ -x $(BIN)/nbdime ] && [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+		$(BIN)/nbdime config-git --disable; fi
 	rm -rf $(VENV) $(CANARY) $(NBGRADER_VENV) *.egg-info .pytest_cache .ruff_cache
