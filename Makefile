@@ -16,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard teacher/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench site clean
+.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench site teaching-times clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -138,6 +138,13 @@ canary:
 SITE_DIR := _site
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py $(SITE_DIR)
+
+# TEACHING.md's table of run times, from a fresh run of every notebook (make bench's course part, a couple
+# of minutes on 2 cores); after `make bench`, `$(BIN)/python tools/teaching_times.py bench-results/benchmarks.csv
+# TEACHING.md` alone rewrites the table from that run. Commit TEACHING.md afterwards.
+teaching-times: $(STAMP)
+	$(BIN)/python -m benchmarks --only course
+	$(BIN)/python tools/teaching_times.py bench-results/benchmarks.csv TEACHING.md
 
 clean:
 	@# the notebook diff driver lives in .venv: switch it off with it, so that plain `git diff` keeps working
