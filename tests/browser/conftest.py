@@ -47,7 +47,7 @@ ENABLE_VARIABLE = "COURSE_BROWSER_TESTS"
 STARTUP_TIMEOUT_S = 60
 # How many notebooks run at once in their own tabs and kernels: enough to overlap the waiting, few enough
 # that a 2-core machine finishes each well within wait_for_run_all's timeout.
-SIDE_BY_SIDE = int(os.environ.get("COURSE_BROWSER_SIDE_BY_SIDE", "3"))
+SIDE_BY_SIDE = int(os.environ.get("COURSE_BROWSER_SIDE_BY_SIDE", "2"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -117,6 +117,9 @@ class Lab:
             "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
         }
         env.pop("COURSE_UTILS_PROGRESS", None)  # tests/conftest.py hides progress bars; a student's lab shows them
+        # Kernels side by side on few cores: idle OpenMP threads sleep instead of spinning (the Makefile's
+        # notebook setting; same numbers). Spinning threads of several kernels made 06 run for minutes.
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True

@@ -208,7 +208,7 @@ def start_restart_and_run_all(page, shots: Shots) -> None:
     dialog.wait_for(state="hidden", timeout=10_000)
 
 
-def wait_for_run_all(page, name: str, cells: list[dict], shots: Shots, timeout_s: float = 300) -> list[CodeCell]:
+def wait_for_run_all(page, name: str, cells: list[dict], shots: Shots, timeout_s: float = 420) -> list[CodeCell]:
     """Wait until Run All has finished or stopped; return what the page shows for each code cell."""
     prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputArea-prompt")
     runnable = ["".join(cell["source"]).strip() != "" for cell in cells if cell["cell_type"] == "code"]
