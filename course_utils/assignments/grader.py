@@ -234,6 +234,10 @@ def sandbox_command(work: Path, hidden: list[Path]) -> list[str] | None:
     command = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--new-session", "--die-with-parent"]
     needed = [work, Path(sys.prefix), PACKAGE_DIR]  # never hide what the kernel needs to run
+    # the Python and course_utils, read-only, when they live under /tmp (a course cloned there): the tmpfs hides them
+    for folder in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), PACKAGE_DIR.parent}):
+        if _inside(folder, Path("/tmp")):
+            command += ["--ro-bind", str(folder), str(folder)]
     for folder in sorted({path.resolve() for path in hidden if path.exists()}):
         if folder.is_dir() and not any(_inside(path, folder) for path in needed):
             command += ["--tmpfs", str(folder)]
