@@ -1,0 +1,201 @@
+"""Slide metadata for the course notebooks, so that each one is also a lecture: `python tools/slides.py`.
+
+    python tools/slides.py [NOTEBOOK ...]     # default: every notebooks/NN_*.ipynb, rewritten in place
+    python tools/slides.py --check [...]      # exit 1, naming the cells, if a notebook's slides differ
+
+RISE (`make lab`: the slideshow button in the notebook toolbar) and `make slides` (a static HTML slideshow)
+read each cell's `metadata.slideshow.slide_type`. This tool writes it from the notebook's structure, so that a
+teacher who edits a notebook can run it again instead of clicking through 100 cells:
+
+- the title cell is a slide, and its learning objectives a sub-slide of their own;
+- every `#` or `##` section starts a slide, every `###` heading a sub-slide (a markdown cell with a heading in
+  its middle is first split in two there; the notebook reads exactly as before);
+- every "> **Pitfall" cell starts a sub-slide: the mistake, its genuine error and the fix, one idea;
+- each new step (a markdown cell after a code cell) starts a sub-slide, with the code it introduces;
+- long explanations (more than LONG_WORDS words) become speaker notes: a long section cell keeps its heading
+  and first paragraph on the slide and the rest goes to the notes; a cell that opens with an equation, a
+  code block (a "spot the bug" listing) or a table stays on the slide however long it is;
+- the take-home exercises are skipped (students do them at home, from the notebook).
+
+Nothing else in a notebook changes: no cell is executed and no output is touched. A teacher may still set a
+cell's slide type by hand in JupyterLab's property inspector (the gear icon); running this tool again puts
+the rule's type back, so change the rule here if a change should last.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+LONG_WORDS = 120
+SKIPPED_SECTIONS = ("take-home exercises",)
+# Sections shown whole however long they are (the slide scrolls): the recap and the questions for the room.
+KEPT_WHOLE = ("summary", "check your understanding")
+# RISE's settings for every notebook (the notebook metadata key "rise"): start at the title rather than
+# at the selected cell, let a long slide scroll instead of shrinking its text, no animation between slides.
+RISE = {
+    "start_slideshow_at": "beginning",
+    "scroll": True,
+    "transition": "none",
+    "theme": "simple",
+    "slideNumber": True,
+}
+
+# A markdown cell that opens with an equation, a code block or a table is material to show, not an explanation.
+SHOWN_WHATEVER_LENGTH = ("$$", "```", "~~~", "|")
+HEADING = re.compile(r"^(#{1,3}) \S")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _lines_outside_fences(text: str):
+    """(index, line, inside_fence) for each line, so that a `# comment` in a code block is not a heading."""
+    inside = False
+    for index, line in enumerate(text.splitlines()):
+        if FENCE.match(line):
+            inside = not inside
+            yield index, line, True
+            continue
+        yield index, line, inside
+
+
+def split_points(text: str) -> list[int]:
+    """Line numbers (not 0) where a markdown text should be cut into separate cells: before each heading,
+    before the title cell's learning objectives, and after the first paragraph of a long section cell."""
+    lines = text.splitlines()
+    points = []
+    for index, line, in_fence in _lines_outside_fences(text):
+        if index and not in_fence and (HEADING.match(line) or line.startswith("**Learning objectives")):
+            points.append(index)
+    title = lines[0].lstrip("# ").lower() if lines else ""
+    kept_whole = title.startswith(KEPT_WHOLE)
+    if not points and HEADING.match(lines[0] if lines else "") and not kept_whole and len(text.split()) > LONG_WORDS:
+        blank = [i for i, line, in_fence in _lines_outside_fences(text) if not in_fence and not line.strip()]
+        # the heading, a blank line, the first paragraph, then the first blank line after it
+        after_first = [i for i in blank if i > 1 and any(line.strip() for line in lines[1:i])]
+        if after_first and any(line.strip() for line in lines[after_first[0]:]):
+            points.append(after_first[0] + 1)
+    return points
+
+
+def split_cells(nb) -> int:
+    """Cut markdown cells at their split points (see split_points) until none is left; returns how many
+    cells were added. New cells get ids made from the original's: the same notebook gives the same ids."""
+    added = 0
+    while True:
+        more = _split_once(nb)
+        if not more:
+            return added
+        added += more
+
+
+def _split_once(nb) -> int:
+    cells, added = [], 0
+    used = {cell.id for cell in nb.cells}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or not cell.source.strip():
+            cells.append(cell)
+            continue
+        lines = cell.source.splitlines()
+        cuts = [0, *split_points(cell.source), len(lines)]
+        for number, (start, stop) in enumerate(zip(cuts, cuts[1:], strict=False)):
+            part = "\n".join(lines[start:stop]).strip("\n")
+            if not part.strip():
+                continue
+            if number == 0:
+                cell.source = part
+                cells.append(cell)
+            else:
+                suffix = number
+                while f"{cell.id[:56]}-{suffix}" in used:
+                    suffix += 1
+                new = nbformat.v4.new_markdown_cell(part, id=f"{cell.id[:56]}-{suffix}")
+                used.add(new.id)
+                cells.append(new)
+                added += 1
+    nb.cells = cells
+    return added
+
+
+def heading_level(cell) -> int:
+    """1-3 for a markdown cell that starts with a `#`, `##` or `###` heading, else 0."""
+    if cell.cell_type != "markdown":
+        return 0
+    match = HEADING.match(cell.source.lstrip("\n"))
+    return len(match.group(1)) if match else 0
+
+
+def slide_types(cells) -> list[str]:
+    """The RISE slide type of each cell, by the rules in this module's docstring."""
+    types = []
+    skipping = False
+    previous_visible_code = False  # was the last shown cell a code cell?
+    slide_has_code = False
+    for number, cell in enumerate(cells):
+        level = heading_level(cell)
+        text = cell.source.strip()
+        if level in (1, 2):
+            skipping = text.lstrip("# ").lower().startswith(SKIPPED_SECTIONS)
+        if skipping:
+            types.append("skip")
+            continue
+        if cell.cell_type == "code":
+            # code after a long explanation that went to the notes: a new step, unless the slide has no code yet
+            kind = "subslide" if types and types[-1] == "notes" and slide_has_code else "-"
+            slide_has_code = True
+            previous_visible_code = True
+        elif number == 0 or level in (1, 2):
+            kind = "slide"
+        elif level == 3 or text.startswith("> **Pitfall") or text.startswith("**Learning objectives"):
+            kind = "subslide"
+        elif len(text.split()) > LONG_WORDS and not text.startswith(SHOWN_WHATEVER_LENGTH):
+            types.append("notes")
+            continue
+        elif previous_visible_code:
+            kind = "subslide"
+        else:
+            kind = "-"
+        if cell.cell_type == "markdown":
+            previous_visible_code = False
+            if kind in ("slide", "subslide"):
+                slide_has_code = False
+        types.append(kind)
+    return types
+
+
+def apply(nb) -> list[str]:
+    """Split the cells, set every cell's slide type and the notebook's RISE settings; returns the types."""
+    split_cells(nb)
+    types = slide_types(nb.cells)
+    for cell, kind in zip(nb.cells, types, strict=True):
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    nb.metadata["rise"] = dict(RISE)
+    return types
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    paths = [Path(a) for a in argv if a != "--check"] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    stale = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        before = nbformat.writes(nb)
+        types = apply(nb)
+        after = nbformat.writes(nb)
+        if check:
+            if before != after:
+                stale.append(path.name)
+            continue
+        if before != after:
+            nbformat.write(nb, path)
+        counts = {kind: types.count(kind) for kind in ("slide", "subslide", "-", "notes", "skip")}
+        print(f"{path.name}: {len(types)} cells, " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if stale:
+        print("slide metadata out of date (run `python tools/slides.py`):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
