@@ -16,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard teacher/assignments/*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench site teaching-times clean
+.PHONY: lab test test-browser unit lint nbval nbval-other-cpu nbgrader-check refresh canary student grade bench site slides teaching-times clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
@@ -140,6 +140,12 @@ canary:
 SITE_DIR := _site
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py $(SITE_DIR)
+
+# The notebooks as reveal.js slideshows in _slides/ (tools/build_slides.py), for presenting without a kernel: one
+# self-contained NN_name.slides.html per notebook (reveal.js inside it, nothing fetched). Open _slides/index.html.
+SLIDES_DIR := _slides
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py $(SLIDES_DIR)
 
 # TEACHING.md's table of run times, from a fresh run of every notebook (make bench's course part, a couple
 # of minutes on 2 cores); after `make bench`, `$(BIN)/python tools/teaching_times.py bench-results/benchmarks.csv
