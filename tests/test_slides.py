@@ -174,6 +174,24 @@ def test_every_stored_plot_is_in_the_page(shows):
             assert f'src="data:image/png;base64,{data}"' in text, f"{path.name}: a stored plot is missing"
 
 
+def test_links_within_a_slideshow_resolve(shows):
+    for path, (_, show, text) in shows.items():
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        for tag, _, value in show.refs:
+            if value.startswith("#"):
+                assert value[1:] in ids, f"{path.name}: <{tag}> points to {value}, which is not in the slideshow"
+
+
+def test_math_is_mathml_and_widgets_say_where_they_run(shows):
+    for path, (nb, _, text) in shows.items():
+        shown = [c for c in nb.cells if slide_type(c) != "skip"]
+        has_math = any(re.search(r"\$[^$\s][^$]*\$", c.source) for c in shown if c.cell_type == "markdown")
+        assert ("<math" in text) == has_math, path.name
+        widgets = any("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                      for cell in shown for output in cell.get("outputs", []))
+        assert ("Interactive widget: it runs in JupyterLab" in text) == widgets, path.name
+
+
 def test_offline_css_drops_every_fetch():
     css = ("@import url(https://fonts.googleapis.com/css?family=Lato);\n@import url(./fonts/a.css);\n"
            "a { background: url('x.png'); } b { background: url(data:image/gif;base64,R0) }"

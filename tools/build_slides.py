@@ -77,11 +77,11 @@ Reveal.initialize({{ resources.slides.config }});
 {%- endblock footer_js -%}
 """
 
-# Text sized for a projector (on a 1920x1080 screen reveal.js scales the 1280x720 slide by 1.5: the
-# 26px text shows as 39px), headings as written (the theme would capitalise them), and a slide longer than
-# the screen scrolls (mouse wheel or scroll bar) instead of being cut off.
+# Text sized for a projector (on a 1920x1080 screen reveal.js scales the 1280x720 slide by 1.5: the 26px text
+# shows as 39px, the 19px code as 28px), headings as written (the theme would capitalise them), code lines longer
+# than the slide wrapped, and a slide longer than the screen scrolls (mouse wheel or scroll bar), not cut off.
 CSS = """
-:root { --jp-content-font-size1: 26px; --jp-ui-font-size1: 24px; --jp-code-font-size: 22px;
+:root { --jp-content-font-size1: 26px; --jp-ui-font-size1: 24px; --jp-code-font-size: 19px;
         --jp-cell-prompt-width: 0px; }
 .reveal { font-size: 100%; }
 .reveal a.anchor-link { display: none; }
@@ -93,6 +93,8 @@ CSS = """
 .reveal .jp-RenderedHTMLCommon p, .reveal .jp-RenderedHTMLCommon li { margin-bottom: 0.4em; }
 .reveal .jp-OutputArea-output pre, .reveal .highlight pre { font-size: var(--jp-code-font-size); line-height: 1.3; }
 .reveal .jp-OutputArea-output img { max-height: 560px; width: auto; }
+.reveal .jp-InputArea .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal .jp-OutputArea-output pre { overflow-x: auto; }
 .reveal .slides > section, .reveal .slides > section > section { height: 100%; overflow-y: auto; }
 .reveal .slides > section > section { padding: 0 0.4em; box-sizing: border-box; }
 .slides-widget { font-style: italic; color: #555; padding: 0.4em 0; }
