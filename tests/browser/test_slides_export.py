@@ -1,19 +1,22 @@
 """`make slides` in a real browser: an exported slideshow runs from disk and fetches nothing.
 
-Chromium opens 01's slideshow, freshly exported, through a file:// URL and records every request the page
-makes and every console or page error: the only request allowed is the page itself (and inline data:/blob:
-URLs), and reveal.js, copied into the page, starts with no error. Then the slideshow is stepped through as a
-teacher would: the arrow keys move to the next slide and down a stack, Reveal.next() visits every slide in
-order, and the number of slides is the one the notebook's slide metadata asks for. A slide taller than the
-screen scrolls. Screenshots go to test-artifacts/browser/test_exported_slideshow_runs_offline/.
+Chromium opens 02's slideshow (it has plots, speaker notes and a widget), freshly exported, through a file://
+URL and records every request the page (and the speaker view it opens) makes and every console or page error:
+the only request allowed is the page itself (and inline data:/blob: URLs), and reveal.js, copied into the page,
+starts with no error. Then the slideshow is stepped through as a teacher would: the arrow keys move to the next
+slide and down a stack, Reveal.next() visits every slide in order, and the number of slides is the one the
+notebook's slide metadata asks for; every plot has loaded; S opens the speaker view with a notes cell's text;
+a slide taller than the screen scrolls. Screenshots go to test-artifacts/browser/test_exported_slideshow_runs_offline/.
 """
+
+import re
 
 import nbformat
 import pytest
 
 from ..test_slides import NOTEBOOKS, build_slides, slide_type
 
-NOTEBOOK = next(path for path in NOTEBOOKS if path.name.startswith("01_"))
+NOTEBOOK = next(path for path in NOTEBOOKS if path.name.startswith("02_"))
 
 
 def expected_slides(nb) -> list[int]:
@@ -40,9 +43,13 @@ def test_exported_slideshow_runs_offline(tmp_path, page, shots):
     show = tmp_path / (NOTEBOOK.stem + ".slides.html")
     stacks = expected_slides(nbformat.read(NOTEBOOK, as_version=4))
     requests, errors = [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.context.on("request", lambda request: requests.append(request.url))  # the speaker view's too
+
+    def watch(tab):
+        tab.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        tab.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+
+    watch(page)
 
     page.goto(show.as_uri())
     try:
@@ -77,6 +84,25 @@ def test_exported_slideshow_runs_offline(tmp_path, page, shots):
     assert visited == [(h, v) for h, size in enumerate(stacks) for v in range(size)]
     shots(page, "last-slide")
 
+    broken = page.evaluate("[...document.images].filter(img => !(img.complete && img.naturalWidth > 0)).length")
+    assert page.locator("img").count() > 0 and broken == 0, f"{broken} plots did not load"
+
+    # Speaker notes: on the first slide with a notes cell, S opens the speaker view showing that cell's text.
+    note = page.evaluate("""() => {
+        const aside = document.querySelector('aside.notes');
+        Reveal.slide(...Object.values(Reveal.getIndices(aside.closest('section'))));
+        return aside.textContent.trim().split(/\\s+/).slice(0, 6).join(' ');
+    }""")
+    with page.expect_popup() as popup:
+        page.keyboard.press("s")
+    speaker = popup.value
+    watch(speaker)
+    speaker.locator(".speaker-controls-notes").wait_for()
+    speaker.wait_for_function("text => document.querySelector('.speaker-controls-notes').innerText"
+                              ".replace(/\\s+/g, ' ').includes(text)", arg=note)
+    shots(speaker, "speaker-view")
+    speaker.close()
+
     # A slide longer than the screen scrolls with the mouse wheel: the tallest slide, made taller than the
     # slide size (the content may fit one day), shows its last line after scrolling.
     page.evaluate("""() => {
@@ -103,8 +129,9 @@ def test_exported_slideshow_runs_offline(tmp_path, page, shots):
     assert end.is_visible()
     shots(page, "long-slide-scrolled")
 
-    local = {show.as_uri()}
-    remote = [url for url in requests if url.split("#")[0] not in local and not url.startswith(("data:", "blob:"))]
+    # the page itself (the speaker view shows it in frames, with settings in the query), or inline data
+    itself = [url for url in requests if re.sub(r"[?#].*", "", url, flags=re.S) == show.as_uri()]
+    remote = [url for url in requests if url not in itself and not url.startswith(("data:", "blob:", "about:blank"))]
     assert not remote, f"the slideshow asked for: {remote[:5]}"
-    assert requests and requests[0].split("#")[0] == show.as_uri()
+    assert requests and requests[0] == show.as_uri()
     assert not errors, f"the slideshow reported errors: {errors[:5]}"
