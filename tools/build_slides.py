@@ -17,7 +17,7 @@ the sphinx-revealjs package installed with the course, the theme's web fonts are
 fallback fonts are used: a font file or Google font would be fetched), math is MathML as in `make site`
 (tools/build_site.py), and a slide taller than the screen scrolls. The notebook metadata "rise" (the
 JupyterLab slideshow's settings: theme, transition, width, height, slideNumber) applies here too, and
-notebooks/rise.css, when present, styles both.
+notebooks/rise.css, when present, styles both (its rules apply to `body.rise-enabled`, as in JupyterLab).
 """
 
 import html
@@ -64,6 +64,10 @@ TEMPLATE = """
 <style>{{ resources.slides.course_css }}</style>
 </head>
 {%- endblock header -%}
+{%- block body_header -%}
+<body class="jp-Notebook rise-enabled" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
+<main><div class="reveal"><div class="slides">
+{%- endblock body_header -%}
 {%- block data_widget_view -%}
 <div class="jp-OutputArea-output slides-widget">Interactive widget: it runs in JupyterLab (<code>make lab</code>),
 not in this exported slideshow.</div>
@@ -80,6 +84,7 @@ Reveal.initialize({{ resources.slides.config }});
 # Text sized for a projector (on a 1920x1080 screen reveal.js scales the 1280x720 slide by 1.5: the 26px text
 # shows as 39px, the 19px code as 28px), headings as written (the theme would capitalise them), code lines longer
 # than the slide wrapped, and a slide longer than the screen scrolls (mouse wheel or scroll bar), not cut off.
+# notebooks/rise.css, the live slideshow's style, comes after this and wins where both set something.
 CSS = """
 :root { --jp-content-font-size1: 26px; --jp-ui-font-size1: 24px; --jp-code-font-size: 19px;
         --jp-cell-prompt-width: 0px; }
