@@ -14,7 +14,8 @@ teacher who edits a notebook can run it again instead of clicking through 100 ce
 - each new step (a markdown cell after a code cell) starts a sub-slide, with the code it introduces;
 - long explanations (more than LONG_WORDS words) become speaker notes: a long section cell keeps its heading
   and first paragraph on the slide and the rest goes to the notes; a cell that opens with an equation, a
-  code block (a "spot the bug" listing) or a table stays on the slide however long it is;
+  code block (a "spot the bug" listing), a table or a numbered list, or that follows a cell ending with a
+  colon (the list that cell announces), stays on the slide however long it is;
 - the take-home exercises are skipped (students do them at home, from the notebook).
 
 Nothing else in a notebook changes: no cell is executed and no output is touched. A teacher may still set a
@@ -43,8 +44,9 @@ RISE = {
     "slideNumber": True,
 }
 
-# A markdown cell that opens with an equation, a code block or a table is material to show, not an explanation.
-SHOWN_WHATEVER_LENGTH = ("$$", "```", "~~~", "|")
+# A markdown cell that opens with an equation, a code block, a table or a numbered list is material to show,
+# not an explanation.
+SHOWN_WHATEVER_LENGTH = ("$$", "```", "~~~", "|", "1. ")
 HEADING = re.compile(r"^(#{1,3}) \S")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -135,6 +137,9 @@ def slide_types(cells) -> list[str]:
     for number, cell in enumerate(cells):
         level = heading_level(cell)
         text = cell.source.strip()
+        before = cells[number - 1] if number else None
+        # "... PyTorch:" then the list it announces: the list is the point of the slide
+        announced = before is not None and before.cell_type == "markdown" and before.source.rstrip().endswith(":")
         if level in (1, 2):
             skipping = text.lstrip("# ").lower().startswith(SKIPPED_SECTIONS)
         if skipping:
@@ -149,7 +154,7 @@ def slide_types(cells) -> list[str]:
             kind = "slide"
         elif level == 3 or text.startswith("> **Pitfall") or text.startswith("**Learning objectives"):
             kind = "subslide"
-        elif len(text.split()) > LONG_WORDS and not text.startswith(SHOWN_WHATEVER_LENGTH):
+        elif len(text.split()) > LONG_WORDS and not text.startswith(SHOWN_WHATEVER_LENGTH) and not announced:
             types.append("notes")
             continue
         elif previous_visible_code:
