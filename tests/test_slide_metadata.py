@@ -131,3 +131,10 @@ def test_check_mode_reports_a_stale_notebook(tmp_path):
     assert slides.main(["--check", str(stale)]) == 1
     assert slides.main([str(stale)]) == 0
     assert slides.main(["--check", str(stale)]) == 0
+
+
+def test_a_remark_stays_under_its_output_and_a_new_step_gets_a_slide():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [md("# Title"), code("x = 1"), md("Notice x."), md("## 1.2 Next"), code("y = 2"), md("Now z:"),
+             code("z = 3"), md("> **Pitfall:** w."), code("w")]
+    assert slides.slide_types(cells) == ["slide", "-", "-", "slide", "-", "subslide", "-", "subslide", "-"]

@@ -11,7 +11,8 @@ teacher who edits a notebook can run it again instead of clicking through 100 ce
 - every `#` or `##` section starts a slide, every `###` heading a sub-slide (a markdown cell with a heading in
   its middle is first split in two there; the notebook reads exactly as before);
 - every "> **Pitfall" cell starts a sub-slide: the mistake, its genuine error and the fix, one idea;
-- each new step (a markdown cell after a code cell) starts a sub-slide, with the code it introduces;
+- each new step (a markdown cell after a code cell, with code after it) starts a sub-slide, with the code it
+  introduces; a remark after a code cell with no code of its own stays under the output it comments on;
 - long explanations (more than LONG_WORDS words) become speaker notes: a long section cell keeps its heading
   and first paragraph on the slide and the rest goes to the notes; a cell that opens with an equation, a
   code block (a "spot the bug" listing), a table or a numbered list, or that follows a cell ending with a
@@ -128,6 +129,21 @@ def heading_level(cell) -> int:
     return len(match.group(1)) if match else 0
 
 
+def _starts_own_slide(cell) -> bool:
+    text = cell.source.strip()
+    return heading_level(cell) > 0 or text.startswith(("> **Pitfall", "**Learning objectives"))
+
+
+def _code_follows(cells, number: int) -> bool:
+    """Is there a code cell after cells[number] before the next heading or pitfall cell?"""
+    for cell in cells[number + 1:]:
+        if cell.cell_type == "code":
+            return True
+        if _starts_own_slide(cell):
+            return False
+    return False
+
+
 def slide_types(cells) -> list[str]:
     """The RISE slide type of each cell, by the rules in this module's docstring."""
     types = []
@@ -158,7 +174,9 @@ def slide_types(cells) -> list[str]:
             types.append("notes")
             continue
         elif previous_visible_code:
-            kind = "subslide"
+            # a new step if code follows before the next section or pitfall; a remark that only comments
+            # on the output above stays under that output
+            kind = "subslide" if _code_follows(cells, number) else "-"
         else:
             kind = "-"
         if cell.cell_type == "markdown":
