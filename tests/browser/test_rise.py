@@ -305,7 +305,12 @@ def present_the_notebook(show: Slideshow, lab, shots) -> None:
     # (5) no page errors; nothing fetched from outside the machine (the course runs offline)
     check(not visible_hidden, f"cells marked skip/notes are visible on a slide: {visible_hidden}")
     check(not show.page_errors, "the slideshow page raised errors:\n" + "\n".join(map(shorten, show.page_errors)))
-    check(not show.remote, f"the slideshow asked the network for {show.remote[:3]} (offline it fails)")
+    check(
+        not show.remote,
+        f"the slideshow asked the network for {show.remote[:3]}, which fails in an offline room (Google Fonts: "
+        "the reveal.js themes simple, beige, league, sky, moon and blood fetch their fonts; white, black, serif, "
+        "night and solarized use fonts shipped with RISE)",
+    )
 
 
 def run_on_slide(show: Slideshow, index: int) -> None:
@@ -322,3 +327,11 @@ def run_on_slide(show: Slideshow, index: int) -> None:
     replies = wait_until(lambda: any("execute_reply" in f for f in show.frames[sent:]), 120)
     check(replies, f"Shift+Enter on cell {index} sent no code to the kernel, or it did not answer within 120 s")
     time.sleep(0.3)  # the reply's output renders a moment after it
+
+
+def test_slideshow_defaults_come_from_the_course_settings(lab):
+    """lab-settings/jupyterlab-rise/ gives every notebook without its own 'rise' metadata (the assignments, a
+    student's own notebook) an offline theme and the course's slideshow defaults."""
+    settings = api(lab, "GET", "/lab/api/settings/jupyterlab-rise:plugin")["settings"]
+    expected = {"theme": "white", "start_slideshow_at": "beginning", "scroll": True}
+    assert {key: settings.get(key) for key in expected} == expected, f"RISE's settings are {settings}"
