@@ -37,13 +37,17 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 		git config merge.jupyternotebook.driver "'$(CURDIR)/$(BIN)/git-nbmergedriver' merge %O %A %B %L %P"; fi
 	touch $(STAMP)
 
-# JupyterLab as the course runs it; lab-settings/ holds its JupyterLab user settings (no news toast).
+# JupyterLab as the course runs it; lab-settings/ holds its JupyterLab user settings (no news toast, RISE's
+# slideshow defaults) and lab-config/ its page config, which switches off jupyterlab-mathjax3: jupyterlab-rise
+# installs that JupyterLab 3 extension, which would replace JupyterLab 4's own math renderer (the one that
+# gives screen readers the formulas as MathML).
 # The browser tests start JupyterLab through this very target, setting only LAB_DIR (a temporary copy of
 # notebooks/), LAB_ARGS (--no-browser, a free loopback port, a random token) and BIN (their Python's).
 LAB_DIR := notebooks
 LAB_ARGS :=
 lab: $(STAMP)
-	JUPYTERLAB_SETTINGS_DIR="$(CURDIR)/lab-settings" $(BIN)/jupyter lab --notebook-dir="$(LAB_DIR)" $(ROOT_FLAG) $(LAB_ARGS)
+	JUPYTERLAB_SETTINGS_DIR="$(CURDIR)/lab-settings" JUPYTER_CONFIG_PATH="$(CURDIR)/lab-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+		$(BIN)/jupyter lab --notebook-dir="$(LAB_DIR)" $(ROOT_FLAG) $(LAB_ARGS)
 
 # `make test` runs the browser tests too when Chromium is installed (CI installs it: .ci/run), and says so
 # when it is not: students need no browser for the other checks.

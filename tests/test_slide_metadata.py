@@ -56,6 +56,8 @@ def test_lecture_shape(path):
     assert kinds[0] == "slide", "the title cell opens the slideshow"
     assert nb.metadata["rise"]["start_slideshow_at"] == "beginning"
     assert nb.metadata["rise"]["scroll"] is True
+    # reveal.js themes whose fonts ship with RISE; the others ask fonts.googleapis.com (tests/browser/test_rise.py)
+    assert nb.metadata["rise"]["theme"] in {"white", "black", "serif", "night", "solarized"}
 
     section = ""
     for number, (cell, kind) in enumerate(zip(cells, kinds, strict=True)):

@@ -41,7 +41,7 @@ RISE = {
     "start_slideshow_at": "beginning",
     "scroll": True,
     "transition": "none",
-    "theme": "simple",
+    "theme": "white",
     "slideNumber": True,
 }
 

@@ -257,6 +257,8 @@ def present_the_notebook(show: Slideshow, lab, shots) -> None:
     next_slide = next(p for p in show.order if p[0] == here[0] + 1 and p[1] == 0)
     show.press("ArrowRight", next_slide)
     shots(page, "arrow-right")
+    show.press("ArrowLeft", (next_slide[0] - 1, 0))  # back to the previous section's top
+    show.press("ArrowRight", next_slide)
 
     # (3) what the metadata hides stays hidden, and every pitfall starts its own (sub-)slide
     for index, cell in enumerate(cells):
@@ -335,3 +337,14 @@ def test_slideshow_defaults_come_from_the_course_settings(lab):
     settings = api(lab, "GET", "/lab/api/settings/jupyterlab-rise:plugin")["settings"]
     expected = {"theme": "white", "start_slideshow_at": "beginning", "scroll": True}
     assert {key: settings.get(key) for key in expected} == expected, f"RISE's settings are {settings}"
+
+
+def test_the_jupyterlab3_math_extension_is_switched_off(lab):
+    """jupyterlab-rise installs jupyterlab-mathjax3, made for JupyterLab 3; lab-config/ (read by `make lab`)
+    switches it off so that JupyterLab 4's own math renderer, with MathML for screen readers, stays in use."""
+    request = urllib.request.Request(f"{lab.base_url}/lab", headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    assert "@jupyterlab/mathjax3-extension" in config["disabledExtensions"], config["disabledExtensions"]
