@@ -257,7 +257,7 @@ def present_the_notebook(show: Slideshow, lab, shots) -> None:
     next_slide = next(p for p in show.order if p[0] == here[0] + 1 and p[1] == 0)
     show.press("ArrowRight", next_slide)
     shots(page, "arrow-right")
-    show.press("ArrowLeft", (next_slide[0] - 1, 0))  # back to the previous section's top
+    show.press("ArrowLeft", here)  # back to the previous section, where we left it (reveal.js remembers)
     show.press("ArrowRight", next_slide)
 
     # (3) what the metadata hides stays hidden, and every pitfall starts its own (sub-)slide
