@@ -91,13 +91,14 @@ nbgrader-check: $(STAMP) $(NBGRADER_VENV)/.installed
 	COURSE_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader $(BIN)/python -m pytest -q tests/test_assignments_nbgrader.py
 
 # Re-execute every notebook in place so its stored outputs are current (run after any change), then
-# replace this machine's absolute paths in tracebacks with placeholders (tests/scrub_paths.py). First the
-# course notebooks' slide metadata is brought up to date (tools/slides.py; it changes no code or output).
+# replace this machine's absolute paths in tracebacks with placeholders (tests/scrub_paths.py). Last, the
+# course notebooks' slide metadata is brought up to date (tools/slides.py: it reads the new outputs to keep
+# each slide within the screen, and changes no code or output).
 refresh: $(STAMP)
-	$(if $(NOTEBOOKS),$(BIN)/python tools/slides.py $(NOTEBOOKS))
 	$(NB_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=300 $(NOTEBOOKS) $(ASSIGNMENTS)
 	$(BIN)/python tests/scrub_paths.py $(NOTEBOOKS) $(ASSIGNMENTS)
+	$(if $(NOTEBOOKS),$(BIN)/python tools/slides.py $(NOTEBOOKS))
 
 # Take-home assignments (README: "Take-home assignments"). `make student` writes the notebooks to hand out
 # into student/ (never overwriting one: FORCE=1 replaces them; SOLUTIONS="a1 a3" or "all" lets solution()

@@ -140,3 +140,14 @@ def test_a_remark_stays_under_its_output_and_a_new_step_gets_a_slide():
     cells = [md("# Title"), code("x = 1"), md("Notice x."), md("## 1.2 Next"), code("y = 2"), md("Now z:"),
              code("z = 3"), md("> **Pitfall:** w."), code("w")]
     assert slides.slide_types(cells) == ["slide", "-", "-", "slide", "-", "subslide", "-", "subslide", "-"]
+
+
+def test_code_after_code_moves_to_the_next_subslide_when_the_slide_is_full():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    long_code = "\n".join(f"x{i} = {i}" for i in range(slides.SCREEN_LINES - 5))
+    cells = [md("# Title"), md("Intro:"), code(long_code), code("y = 1\nz = 2\nw = 3\nv = 4\nu = 5\nt = 6"),
+             code("assert y == 1")]
+    assert slides.slide_types(cells) == ["slide", "-", "-", "subslide", "-"]
+    # short cells share a slide
+    cells[2] = code("x = 0")
+    assert slides.slide_types(cells) == ["slide", "-", "-", "-", "-"]

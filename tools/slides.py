@@ -13,6 +13,8 @@ teacher who edits a notebook can run it again instead of clicking through 100 ce
 - every "> **Pitfall" cell starts a sub-slide: the mistake, its genuine error and the fix, one idea;
 - each new step (a markdown cell after a code cell, with code after it) starts a sub-slide, with the code it
   introduces; a remark after a code cell with no code of its own stays under the output it comments on;
+  a code cell right after another one goes to the next sub-slide when the slide would be over-full
+  (more than SCREEN_LINES lines, estimated from the cells' text and stored outputs);
 - long explanations (more than LONG_WORDS words) become speaker notes: a long section cell keeps its heading
   and first paragraph on the slide and the rest goes to the notes; a cell that opens with an equation, a
   code block (a "spot the bug" listing), a table or a numbered list, or that follows a cell ending with a
@@ -32,6 +34,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG_WORDS = 120
+SCREEN_LINES = 22  # lines of text that fit on a 1280x720 slide at notebooks/rise.css's sizes
 SKIPPED_SECTIONS = ("take-home exercises",)
 # Sections shown whole however long they are (the slide scrolls): the recap and the questions for the room.
 KEPT_WHOLE = ("summary", "check your understanding")
@@ -129,6 +132,25 @@ def heading_level(cell) -> int:
     return len(match.group(1)) if match else 0
 
 
+def estimated_lines(cell) -> int:
+    """Roughly how many lines of a 1280x720 slide a cell fills at the projector sizes of notebooks/rise.css
+    (about 14 words of prose or one line of code or output per line; a plot about 14 lines)."""
+    if cell.cell_type == "markdown":
+        return 1 + len(cell.source.split()) // 14 + cell.source.count("\n- ") + cell.source.count("\n#")
+    lines = len(cell.source.splitlines())
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if "image/png" in data:
+            lines += 14
+        elif output.get("output_type") == "stream":
+            lines += len(output.get("text", "").splitlines())
+        elif output.get("output_type") == "error":
+            lines += len(output.get("traceback", [])) + 2
+        else:
+            lines += len(str(data.get("text/plain", "")).splitlines())
+    return lines
+
+
 def _starts_own_slide(cell) -> bool:
     text = cell.source.strip()
     return heading_level(cell) > 0 or text.startswith(("> **Pitfall", "**Learning objectives"))
@@ -150,6 +172,7 @@ def slide_types(cells) -> list[str]:
     skipping = False
     previous_visible_code = False  # was the last shown cell a code cell?
     slide_has_code = False
+    lines_on_slide = 0
     for number, cell in enumerate(cells):
         level = heading_level(cell)
         text = cell.source.strip()
@@ -162,8 +185,13 @@ def slide_types(cells) -> list[str]:
             types.append("skip")
             continue
         if cell.cell_type == "code":
-            # code after a long explanation that went to the notes: a new step, unless the slide has no code yet
-            kind = "subslide" if types and types[-1] == "notes" and slide_has_code else "-"
+            # code after a long explanation that went to the notes: a new step, unless the slide has no code
+            # yet; code straight after code that would overfill the slide: the next sub-slide
+            after_notes = bool(types) and types[-1] == "notes"
+            overfull = previous_visible_code and lines_on_slide + estimated_lines(cell) > SCREEN_LINES
+            kind = "subslide" if slide_has_code and (after_notes or overfull) else "-"
+            if kind == "subslide":
+                lines_on_slide = 0
             slide_has_code = True
             previous_visible_code = True
         elif number == 0 or level in (1, 2):
@@ -183,6 +211,8 @@ def slide_types(cells) -> list[str]:
             previous_visible_code = False
             if kind in ("slide", "subslide"):
                 slide_has_code = False
+                lines_on_slide = 0
+        lines_on_slide += estimated_lines(cell)
         types.append(kind)
     return types
 
