@@ -28,7 +28,10 @@ ERROR_MARKERS = re.compile(r"Traceback \(most recent call last\)|^\s*Cell In\[\d
 # what ipywidgets prints when no front-end renders it: "interactive(children=(IntSlider(value=5, ..."
 WIDGET_REPR = re.compile(r"\binteractive\(children=|\b\w*(Slider|Dropdown|Box|Button|Text|Output)\(")
 WIDGET_DISPLAY_ERROR = "Error displaying widget"
-STOPPED_SETTLE_S = 5  # Run All counts as stopped when nothing changed for this long
+# Run All counts as stopped when nothing changed for this long. After a tagged cell raises, JupyterLab sends
+# the remaining cells one at a time, and on a loaded 2-core machine (two notebooks running side by side, the
+# browser drawing their plots) the gap between two cells, kernel idle, was seen to exceed 5 s.
+STOPPED_SETTLE_S = 30
 
 
 class Shots:

@@ -152,6 +152,17 @@ class Slideshow:
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("request", self._request)
 
+    def frame_arrives(self, text: str, start: int = 0, timeout_s: float = 120) -> bool:
+        """Wait for a kernel frame containing `text` among the frames from index `start` on. Playwright's sync
+        API records frames only while the test is inside a Playwright call, hence wait_for_timeout rather
+        than time.sleep: with sleep, a reply that arrived after the key press was never seen."""
+        deadline = time.monotonic() + timeout_s
+        while not any(text in frame for frame in self.frames[start:]):
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(250)
+        return True
+
     def _watch(self, socket):
         def keep(payload):
             self.frames.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))
@@ -238,7 +249,7 @@ def present_the_notebook(show: Slideshow, lab, shots) -> None:
     check(shown, f"the slideshow page showed no reveal.js slide within 120 s: {shorten(page.inner_text('body'))!r}")
     # the kernel answered (the page's "kernel_info" handshake): Shift+Enter will run in a live kernel
     check(
-        wait_until(lambda: any("kernel_info_reply" in f for f in show.frames), 120),
+        show.frame_arrives("kernel_info_reply"),
         "no kernel connected to the slideshow",
     )
 
@@ -326,8 +337,10 @@ def run_on_slide(show: Slideshow, index: int) -> None:
     )
     sent = len(show.frames)
     show.page.keyboard.press("Shift+Enter")
-    replies = wait_until(lambda: any("execute_reply" in f for f in show.frames[sent:]), 120)
-    check(replies, f"Shift+Enter on cell {index} sent no code to the kernel, or it did not answer within 120 s")
+    check(
+        show.frame_arrives("execute_reply", sent),
+        f"Shift+Enter on cell {index} sent no code to the kernel, or it did not answer within 120 s",
+    )
     time.sleep(0.3)  # the reply's output renders a moment after it
 
 
