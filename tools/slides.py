@@ -196,7 +196,7 @@ def slide_types(cells) -> list[str]:
             previous_visible_code = True
         elif number == 0 or level in (1, 2):
             kind = "slide"
-        elif level == 3 or text.startswith("> **Pitfall") or text.startswith("**Learning objectives"):
+        elif _starts_own_slide(cell):  # a `###` heading, a pitfall, the learning objectives
             kind = "subslide"
         elif len(text.split()) > LONG_WORDS and not text.startswith(SHOWN_WHATEVER_LENGTH) and not announced:
             types.append("notes")
